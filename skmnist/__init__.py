@@ -1,0 +1,39 @@
+"""skmnist: the classic Keras MNIST network as a first-class scikit-learn estimator.
+
+Public names are imported lazily (PEP 562), so ``import skmnist`` stays fast and never
+imports TensorFlow; the heavy modules load the first time one of their names is used.
+
+Examples
+--------
+>>> import skmnist
+>>> skmnist.ImageFlattener().fit_transform([[[0, 255], [128, 0]]])
+array([[0.       , 1.       , 0.5019608, 0.       ]], dtype=float32)
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> submodule that defines it
+_LAZY = {
+    "get_data_home": "skmnist.data",
+    "load_mnist": "skmnist.data",
+    "ImageFlattener": "skmnist.preprocessing",
+    "KerasMLPClassifier": "skmnist.model",
+    "make_mnist_pipeline": "skmnist.pipeline",
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'skmnist' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # cache: later look-ups skip this hook
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
