@@ -51,7 +51,7 @@ def count_parameters(n_features, hidden_layer_sizes, n_classes):
     235146
     """
     sizes = [n_features, *hidden_layer_sizes, n_classes]
-    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
 
 
 def build_mlp(

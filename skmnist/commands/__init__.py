@@ -1,0 +1,1 @@
+"""Subcommands of the ``skmnist`` command line, one module each (see skmnist.cli)."""
