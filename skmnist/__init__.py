@@ -21,6 +21,16 @@ _LAZY = {
     "ImageFlattener": "skmnist.preprocessing",
     "KerasMLPClassifier": "skmnist.model",
     "make_mnist_pipeline": "skmnist.pipeline",
+    "PrunedSearchCV": "skmnist.search",
+    "default_search_space": "skmnist.search",
+    "TrainingCurvesDisplay": "skmnist.plotting",
+    "DigitGridDisplay": "skmnist.plotting",
+    "MisclassifiedDisplay": "skmnist.plotting",
+    "write_report": "skmnist.report",
+    "load_digit_images": "skmnist.digits",
+    "save_model": "skmnist.persistence",
+    "load_model": "skmnist.persistence",
+    "export_keras": "skmnist.persistence",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

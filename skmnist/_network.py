@@ -51,7 +51,8 @@ def count_parameters(n_features, hidden_layer_sizes, n_classes):
     235146
     """
     sizes = [n_features, *hidden_layer_sizes, n_classes]
-    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
+    pairs = zip(sizes[:-1], sizes[1:], strict=True)
+    return sum((n_in + 1) * n_out for n_in, n_out in pairs)
 
 
 def build_mlp(

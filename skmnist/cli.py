@@ -13,7 +13,7 @@ import sys
 from skmnist import __version__
 
 # subcommand modules, in the order ``--help`` lists them
-COMMANDS = ("train",)
+COMMANDS = ("train", "search")
 
 
 class CommandError(Exception):

@@ -115,7 +115,10 @@ default="adam"
     """
 
     _parameter_constraints = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
@@ -249,9 +252,13 @@ default="adam"
 
     def _check_architecture(self):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
-        if sizes.ndim != 1 or sizes.size == 0 or not all(
-            isinstance(s, Integral) and not isinstance(s, bool) and s > 0
-            for s in sizes
+        if (
+            sizes.ndim != 1
+            or sizes.size == 0
+            or not all(
+                isinstance(s, Integral) and not isinstance(s, bool) and s > 0
+                for s in sizes
+            )
         ):
             raise ValueError(
                 "hidden_layer_sizes must be a positive int or a non-empty tuple of "
@@ -392,7 +399,8 @@ default="adam"
         y_pred : ndarray of shape (n_samples,)
             Predicted class labels.
         """
-        return self.classes_[np.argmax(self._predict_raw(X), axis=1)]
+        proba = self._predict_raw(X)  # checks fitted first
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy on the given data and labels.

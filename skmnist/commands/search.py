@@ -1,0 +1,197 @@
+"""Search the MNIST network's hyperparameters with Optuna, pruning unpromising
+trials after every epoch (skmnist.PrunedSearchCV over skmnist.default_search_space).
+
+With --storage the study is saved as it goes: re-run the same command to continue it
+(an interrupted run loses only its running trial), or run it in several processes at
+once to search in parallel (give each its own --random-state)."""
+
+from skmnist.commands._common import add_data_arguments, load_data, positive_int
+
+NAME = "search"
+HELP = "search layer sizes, dropout, learning rate and batch size with pruning"
+
+DEFAULT_SUBSET = 10_000
+DEFAULT_STUDY_NAME = "skmnist-search"
+
+
+def add_arguments(parser):
+    parser.add_argument(
+        "--n-trials", type=positive_int, default=20, help="trials to run (default: 20)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="start no new trial after this many seconds",
+    )
+    parser.add_argument(
+        "--storage",
+        metavar="URL|FILE",
+        help="database URL (sqlite:///search.db, postgresql://...) or journal file "
+        "path (search.log) to save the study in; default: memory only",
+    )
+    parser.add_argument(
+        "--study-name",
+        metavar="NAME",
+        help=f"study to create or continue (default with --storage: "
+        f"{DEFAULT_STUDY_NAME})",
+    )
+    parser.add_argument(
+        "--subset",
+        type=positive_int,
+        default=DEFAULT_SUBSET,
+        metavar="N",
+        help="stratified sample of the training images to search on "
+        "(default: %(default)s; 60000 for all)",
+    )
+    parser.add_argument(
+        "--cv", type=positive_int, default=3, metavar="K", help="folds (default: 3)"
+    )
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=5,
+        help="epochs per trial, unless pruned (default: 5)",
+    )
+    parser.add_argument(
+        "--max-layers",
+        type=int,
+        default=3,
+        metavar="N",
+        help="most hidden layers to try (default: 3)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="fixed",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="fix a pipeline parameter in every trial, over the search space "
+        "(e.g. classifier__activation='tanh'); repeatable",
+    )
+    parser.add_argument(
+        "--no-pruning", action="store_true", help="train every trial to the end"
+    )
+    parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="refit the best parameters on the subset and report test accuracy",
+    )
+    parser.add_argument("--random-state", type=int, default=None, metavar="SEED")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no line per finished trial"
+    )
+    add_data_arguments(parser)
+
+
+def parse_fixed(items):
+    """['classifier__dropout=0.1', ...] -> {'classifier__dropout': 0.1, ...}."""
+    import ast
+
+    fixed = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--set expects NAME=VALUE, got {item!r}")
+        try:
+            fixed[name.strip()] = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            fixed[name.strip()] = text.strip()  # a bare word: a string
+    return fixed
+
+
+def fixed_space(trial, *, fixed, max_layers):
+    """default_search_space, with the --set parameters fixed."""
+    from skmnist.search import default_search_space
+
+    return {**default_search_space(trial, max_layers=max_layers), **fixed}
+
+
+def open_study_storage(text):
+    """The storage of a database URL, or of a journal file for anything without
+    '://'; None stays None (memory)."""
+    import optuna
+
+    from skmnist.search import open_storage
+
+    if text is None or "://" in text:
+        return open_storage(text)
+    backend = optuna.storages.journal.JournalFileBackend(text)
+    return optuna.storages.JournalStorage(backend)
+
+
+def count_finished(storage, study_name):
+    """Complete and pruned trials of a stored study (0 if there is none yet)."""
+    import optuna
+
+    if storage is None or study_name not in optuna.get_all_study_names(storage):
+        return 0
+    study = optuna.load_study(study_name=study_name, storage=storage)
+    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    return len(study.get_trials(deepcopy=False, states=states))
+
+
+def run(args):
+    import functools
+
+    import optuna
+    from sklearn.model_selection import train_test_split
+
+    from skmnist._search_space import check_param_names
+    from skmnist.pipeline import make_mnist_pipeline
+    from skmnist.search import PrunedSearchCV
+
+    fixed = parse_fixed(args.fixed)
+    storage = open_study_storage(args.storage)
+    study_name = args.study_name or (DEFAULT_STUDY_NAME if storage else None)
+    before = count_finished(storage, study_name)
+    if storage is not None:
+        print(f"study {study_name!r} in {args.storage}: {before} finished trials")
+
+    pipe = make_mnist_pipeline(epochs=args.epochs, random_state=args.random_state)
+    check_param_names(pipe, fixed)  # bad values fail in PrunedSearchCV.fit, also
+    pipe.set_params(**fixed)  # before any training
+    mnist = load_data(args)
+    X, y = mnist.X_train, mnist.y_train
+    if args.subset < len(X):
+        X, _, y, _ = train_test_split(
+            X, y, train_size=args.subset, stratify=y, random_state=args.random_state
+        )
+    search = PrunedSearchCV(
+        pipe,
+        functools.partial(fixed_space, fixed=fixed, max_layers=args.max_layers),
+        n_trials=args.n_trials,
+        timeout=args.timeout,
+        cv=args.cv,
+        pruner=optuna.pruners.NopPruner() if args.no_pruning else None,
+        storage=storage,
+        study_name=study_name,
+        refit=args.evaluate,
+        random_state=args.random_state,
+        verbose=0 if args.quiet else 1,
+    )
+    print(
+        f"searching on {len(X):,} images: {args.n_trials} trials of up to "
+        f"{args.epochs} epochs, {args.cv}-fold cross-validation"
+    )
+    search.fit(X, y)
+    report(search, before, args)
+    if args.evaluate:
+        accuracy = search.score(mnist.X_test, mnist.y_test)
+        print(f"test accuracy of the refitted best model: {accuracy:.4f}")
+
+
+def report(search, before, args):
+    """Trial counts, then the best parameters and score."""
+    states = search.cv_results_["state"]
+    print(
+        f"study {search.study_.study_name!r}: {search.n_trials_} finished trials "
+        f"(was {before}; {(states == 'COMPLETE').sum()} complete, "
+        f"{(states == 'PRUNED').sum()} pruned)"
+    )
+    print(f"best trial: #{search.best_trial_.number}")
+    print(f"best CV accuracy: {search.best_score_:.4f}")
+    print("best parameters:")
+    for name, value in sorted(search.best_params_.items()):
+        print(f"  {name} = {value!r}")

@@ -1,0 +1,684 @@
+"""Hyperparameter search of whole pipelines with Optuna, pruned epoch by epoch.
+
+Optuna is imported when a search starts, not with this module.
+"""
+
+import contextlib
+import time
+import warnings
+from copy import deepcopy
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.stats import rankdata
+from sklearn.base import (
+    BaseEstimator,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+    is_classifier,
+)
+from sklearn.exceptions import FitFailedWarning
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils._indexing import _safe_indexing
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, indexable
+
+from skmnist._search_space import (
+    PARAMS_ATTR,
+    candidate,
+    check_distributions,
+    decode_params,
+    default_search_space,
+    encode_params,
+    sample_params,
+)
+
+__all__ = ["PrunedSearchCV", "default_search_space"]
+
+# trial user attributes, written after every epoch so pruned trials keep them too
+_SCORES_ATTR = "split_scores"  # per fold, at the last epoch trained
+_FIT_TIME_ATTR = "split_fit_times"  # per fold, seconds, leading steps included
+_SCORE_TIME_ATTR = "split_score_times"  # per fold, seconds, last scoring only
+_ERROR_ATTR = "error"  # why the fit failed, with a numeric error_score
+
+
+def _best_estimator_has(attr):
+    # Like sklearn's BaseSearchCV: the refitted model, else the unfitted one.
+    def check(self):
+        if not self.refit:
+            raise AttributeError(
+                f"{attr!r} is unavailable with refit=False: no best_estimator_."
+            )
+        getattr(getattr(self, "best_estimator_", self.estimator), attr)
+        return True
+
+    return check
+
+
+class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
+    """Optuna hyperparameter search of a pipeline, pruned after every epoch.
+
+    Each trial samples parameters, then trains one copy of the estimator per
+    cross-validation fold *in lockstep*: the leading pipeline steps are fitted
+    once per fold, then the final step advances one epoch at a time with
+    ``partial_fit`` on every fold. After each epoch the validation score,
+    averaged over the folds, is reported to Optuna, and the pruner may stop the
+    trial there. Unlike ``optuna_integration.OptunaSearchCV``, this prunes a
+    :class:`~sklearn.pipeline.Pipeline` whose last step has ``partial_fit``
+    (such as :func:`skmnist.make_mnist_pipeline`), and a bare classifier too.
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        Its final step needs ``partial_fit`` (one epoch per call) and an
+        ``epochs`` parameter, the number of epochs each trial trains at most.
+    param_distributions : dict or callable
+        The space: a dict ``{parameter name: optuna distribution}`` using the
+        estimator's parameter names, or a callable ``space(trial) -> dict`` of
+        the estimator's parameters for conditional spaces, such as
+        :func:`skmnist.default_search_space`.
+    n_trials : int or None, default=10
+        Trials this ``fit`` runs (in this process). ``None`` runs until
+        ``timeout``.
+    cv : int, cross-validation generator or iterable, default=3
+        As in :func:`~sklearn.model_selection.check_cv`: an int means
+        stratified folds for a classifier.
+    scoring : str, callable or None, default=None
+        Validation score, greater is better; ``None`` uses the estimator's
+        ``score`` (accuracy).
+    pruner : optuna.pruners.BasePruner or None, default=None
+        ``None`` means ``optuna.pruners.MedianPruner()``;
+        ``optuna.pruners.NopPruner()`` turns pruning off.
+    sampler : optuna.samplers.BaseSampler or None, default=None
+        ``None`` means ``optuna.samplers.TPESampler(seed=random_state)``.
+    storage : str, optuna.storages.BaseStorage or None, default=None
+        Where the study lives: ``None`` in memory, a database URL such as
+        ``"sqlite:///search.db"`` or ``"postgresql://..."``, or a storage
+        object such as ``optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend("search.log"))``.
+    study_name : str or None, default=None
+        Name of the study in ``storage``. An existing study of that name is
+        resumed: ``fit`` adds ``n_trials`` trials to it.
+    timeout : float or None, default=None
+        Seconds after which no new trial starts (the running one finishes).
+    refit : bool, default=True
+        Refit the best parameters on all of ``X`` with a plain ``fit`` (full
+        epochs, no pruning) as ``best_estimator_``; needed by ``predict``.
+    error_score : "raise" or float, default=np.nan
+        If a trial's fit fails: ``"raise"`` re-raises; a number warns with a
+        :class:`~sklearn.exceptions.FitFailedWarning` and records the trial with
+        that score (``nan`` makes it a failed Optuna trial). If every trial of
+        the ``fit`` fails, ``fit`` raises ``ValueError``. Parameters the
+        estimator itself rejects (unknown names, impossible values) always
+        raise ``ValueError`` before any training.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the default sampler; ignored when ``sampler`` is given. Seed the
+        estimator's own ``random_state`` for reproducible training.
+    verbose : int, default=0
+        0 silent; 1 prints a line per finished trial (number, state, score,
+        epochs, time, parameters); 2 also shows Optuna's own log.
+
+    Attributes
+    ----------
+    study_ : optuna.study.Study
+        The study, with every trial of every ``fit`` and process, and the raw
+        Optuna parameters (``study_.best_params``).
+    best_params_ : dict
+        The estimator parameters of the best complete trial, ready for
+        ``estimator.set_params(**best_params_)``.
+    best_score_ : float
+        Its mean cross-validated score after the last epoch.
+    best_index_ : int
+        Its row in ``cv_results_``.
+    best_trial_ : optuna.trial.FrozenTrial
+        The best complete trial.
+    best_estimator_ : estimator
+        The estimator refitted with ``best_params_`` on all of ``X``
+        (``refit=True`` only).
+    cv_results_ : dict of numpy arrays
+        sklearn's layout, one row per complete or pruned trial of the study in
+        trial order: ``params``, ``param_<name>``, ``split<i>_test_score``,
+        ``mean_test_score``, ``std_test_score``, ``rank_test_score``,
+        ``mean_fit_time``, ``std_fit_time``, ``mean_score_time``,
+        ``std_score_time``, plus ``trial_number``, ``state`` and ``n_epochs``.
+        A pruned trial shows its scores at the epoch it was stopped, and ranks
+        after every complete trial.
+    n_trials_ : int
+        Complete plus pruned trials in the study (all fits and processes).
+    n_splits_ : int
+        Number of cross-validation folds.
+    refit_time_ : float
+        Seconds spent refitting the best estimator.
+    scorer_ : callable
+        The scorer used for validation and by ``score``.
+
+    See Also
+    --------
+    skmnist.default_search_space : A conditional space for the MNIST network.
+    sklearn.model_selection.GridSearchCV : Exhaustive search, no pruning.
+    optuna_integration.OptunaSearchCV : Optuna search; cannot prune pipelines.
+
+    Notes
+    -----
+    **Resuming and parallel search.** Completed trials are written to
+    ``storage`` as each finishes, so an interrupted search (Ctrl-C, a kill)
+    loses at most its running trial; run ``fit`` again with the same
+    ``storage`` and ``study_name`` to continue. To search in parallel, start the
+    same search in several processes, on one machine with a journal file or
+    SQLite storage, across machines with an RDB server such as PostgreSQL; each
+    process runs ``n_trials`` trials. Give each process its own
+    ``random_state`` (or ``None``), otherwise their samplers propose the same
+    parameters. Keras models are not thread-safe to train side by side, hence
+    no ``n_jobs``.
+
+    Each fold keeps its transformed training data in memory for the length of
+    a trial. For a pipeline, ``partial_fit`` of the final step must train one
+    epoch, and ``fit(epochs=n)`` should equal ``n`` calls of ``partial_fit`` --
+    as for :class:`skmnist.KerasMLPClassifier` -- for the pruned scores to be
+    the ones the refitted model reaches.
+
+    Examples
+    --------
+    >>> import optuna
+    >>> from sklearn.datasets import load_digits
+    >>> from skmnist import KerasMLPClassifier, PrunedSearchCV
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = KerasMLPClassifier((16,), epochs=2, learning_rate=0.01, random_state=0)
+    >>> space = {"dropout": optuna.distributions.FloatDistribution(0.0, 0.5)}
+    >>> search = PrunedSearchCV(clf, space, n_trials=2, cv=2, random_state=0)
+    >>> search.fit(X[:400] / 16, y[:400]).n_trials_
+    2
+    >>> sorted(search.best_params_), len(search.cv_results_["mean_test_score"])
+    (['dropout'], 2)
+    >>> search.predict(X[400:403] / 16).shape
+    (3,)
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit"])],
+        "param_distributions": [dict, callable],
+        "n_trials": [Interval(Integral, 1, None, closed="left"), None],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "pruner": [HasMethods(["prune"]), None],
+        "sampler": [HasMethods(["sample_relative", "sample_independent"]), None],
+        "storage": [str, HasMethods(["create_new_study"]), None],
+        "study_name": [str, None],
+        "timeout": [Interval(Real, 0, None, closed="neither"), None],
+        "refit": ["boolean"],
+        "error_score": [StrOptions({"raise"}), Real],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_trials=10,
+        cv=3,
+        scoring=None,
+        pruner=None,
+        sampler=None,
+        storage=None,
+        study_name=None,
+        timeout=None,
+        refit=True,
+        error_score=np.nan,
+        random_state=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.param_distributions = param_distributions
+        self.n_trials = n_trials
+        self.cv = cv
+        self.scoring = scoring
+        self.pruner = pruner
+        self.sampler = sampler
+        self.storage = storage
+        self.study_name = study_name
+        self.timeout = timeout
+        self.refit = refit
+        self.error_score = error_score
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        sub = get_tags(self.estimator)
+        tags.estimator_type = sub.estimator_type
+        tags.classifier_tags = deepcopy(sub.classifier_tags)
+        tags.regressor_tags = deepcopy(sub.regressor_tags)
+        tags.input_tags.sparse = sub.input_tags.sparse
+        return tags
+
+    # --- fitting ---------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Run ``n_trials`` pruned trials, then refit the best parameters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Training data, as the estimator takes it (images for the MNIST
+            pipeline).
+        y : array-like of shape (n_samples,)
+            Target labels.
+
+        Returns
+        -------
+        self : PrunedSearchCV
+            The fitted search.
+        """
+        import optuna
+
+        if self.n_trials is None and self.timeout is None:
+            raise ValueError("set n_trials or timeout, or the search never ends.")
+        X, y = indexable(X, y)
+        n_epochs = _final_step(self.estimator).get_params()["epochs"]
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        splits = list(cv.split(X, y))
+        self.n_splits_ = len(splits)
+        self.scorer_ = check_scoring(self.estimator, self.scoring)
+        run = _TrialRunner(self, X, y, splits, n_epochs)
+        with _optuna_logging(optuna, self.verbose):
+            self._check_space(optuna)
+            self.study_ = self._load_study(optuna)
+            self.study_.optimize(
+                run,
+                n_trials=self.n_trials,
+                timeout=self.timeout,
+                callbacks=self._trial_callbacks(n_epochs),
+                gc_after_trial=True,  # frees the fold models between trials
+            )
+        run.check_failures()
+        self._collect_results(optuna)
+        if self.refit:
+            start = time.perf_counter()
+            self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_)
+            self.best_estimator_.fit(X, y)
+            self.refit_time_ = time.perf_counter() - start
+        return self
+
+    def _check_space(self, optuna):
+        # A dry run on a scratch in-memory study: a space that names unknown
+        # parameters or gives values the estimator rejects fails here, before
+        # any training and before a failed trial reaches the real storage.
+        space = self.param_distributions
+        if isinstance(space, dict):
+            check_distributions(space)
+        scratch = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+        _checked_candidate(self.estimator, space, scratch.ask())
+
+    def _load_study(self, optuna):
+        study = _create_study(
+            optuna,
+            storage=self.storage,
+            study_name=self.study_name,
+            sampler=self.sampler or _default_sampler(optuna, self.random_state),
+            pruner=self.pruner or optuna.pruners.MedianPruner(),
+        )
+        if study.direction != optuna.study.StudyDirection.MAXIMIZE:
+            raise ValueError(
+                f"study {study.study_name!r} minimizes; PrunedSearchCV maximizes "
+                "scores: use another study_name."
+            )
+        return study
+
+    def _trial_callbacks(self, n_epochs):
+        # Seam for fault tolerance (retrying trials of killed workers): an RDB
+        # storage with heartbeat_interval plus RetryFailedTrialCallback plugs in
+        # here and in _create_study.
+        return [_ProgressPrinter(n_epochs)] if self.verbose else []
+
+    def _collect_results(self, optuna):
+        states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+        trials = [
+            t
+            for t in self.study_.get_trials(deepcopy=False, states=states)
+            if PARAMS_ATTR in t.user_attrs
+        ]
+        self.n_trials_ = len(trials)
+        complete = [t for t in trials if t.state == states[0]]
+        if not complete:
+            raise ValueError(
+                f"no trial of study {self.study_.study_name!r} completed "
+                f"({len(trials)} pruned): lower the pruner's threshold or run more "
+                "trials."
+            )
+        self.best_trial_ = max(complete, key=lambda t: t.value)
+        self.best_params_ = decode_params(self.best_trial_.user_attrs[PARAMS_ATTR])
+        self.best_score_ = float(self.best_trial_.value)
+        self.cv_results_ = _cv_results(trials, self.n_splits_)
+        numbers = list(self.cv_results_["trial_number"])
+        self.best_index_ = numbers.index(self.best_trial_.number)
+
+    # --- delegation to the best estimator ---------------------------------------
+    @property
+    def classes_(self):
+        """Class labels of the best estimator (``refit=True`` only)."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.classes_
+
+    @available_if(_best_estimator_has("predict"))
+    def predict(self, X):
+        """Predict with the best estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions of ``best_estimator_``.
+        """
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.predict(X)
+
+    @available_if(_best_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from the best estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.predict_proba(X)
+
+    @available_if(_best_estimator_has("score"))
+    def score(self, X, y=None):
+        """Score of the best estimator with ``scorer_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Samples.
+        y : array-like of shape (n_samples,)
+            True targets.
+
+        Returns
+        -------
+        score : float
+            ``scorer_(best_estimator_, X, y)``.
+        """
+        check_is_fitted(self, "best_estimator_")
+        return self.scorer_(self.best_estimator_, X, y)
+
+
+# --- one trial ------------------------------------------------------------------
+class _TrialRunner:
+    """The Optuna objective: cross-validates one trial's parameters, epoch by epoch."""
+
+    def __init__(self, search, X, y, splits, n_epochs):
+        self.search, self.X, self.y = search, X, y
+        self.splits, self.n_epochs = splits, n_epochs
+        self.classes = np.unique(y) if is_classifier(search.estimator) else None
+        self.n_run, self.errors = 0, []
+
+    def __call__(self, trial):
+        import optuna
+
+        self.n_run += 1
+        estimator = self._sample(trial)
+        try:
+            folds = [self._start_fold(estimator, *split) for split in self.splits]
+        except Exception as exc:
+            return self._fit_failed(trial, exc)
+        for epoch in range(self.n_epochs):
+            try:
+                _train_epoch(folds, self.search.scorer_, self.classes, epoch)
+            except Exception as exc:
+                return self._fit_failed(trial, exc)
+            mean = _report(trial, folds, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"mean score {mean:.4f} after epoch {epoch}")
+        return mean
+
+    def _sample(self, trial):
+        # Also checked per trial: a callable space may misbehave only sometimes.
+        estimator, params = _checked_candidate(
+            self.search.estimator, self.search.param_distributions, trial
+        )
+        trial.set_user_attr(PARAMS_ATTR, encode_params(params))
+        return estimator
+
+    def _start_fold(self, estimator, train, test):
+        start = time.perf_counter()
+        estimator = clone(estimator)
+        X_train, y_train = _safe_indexing(self.X, train), _safe_indexing(self.y, train)
+        X_test, y_test = _safe_indexing(self.X, test), _safe_indexing(self.y, test)
+        if isinstance(estimator, Pipeline):
+            head, final = estimator[:-1], estimator.steps[-1][1]
+            X_train = head.fit_transform(X_train, y_train)
+            X_test = head.transform(X_test)
+        else:
+            final = estimator
+        return _Fold(
+            final, X_train, y_train, X_test, y_test, time.perf_counter() - start
+        )
+
+    def _fit_failed(self, trial, exc):
+        error_score = self.search.error_score
+        if error_score == "raise":
+            raise exc
+        self.errors.append(f"trial {trial.number}: {type(exc).__name__}: {exc}")
+        warnings.warn(
+            f"Trial {trial.number} failed; its score is set to {error_score}. "
+            f"{type(exc).__name__}: {exc}",
+            FitFailedWarning,
+            stacklevel=2,
+        )
+        trial.set_user_attr(_ERROR_ATTR, f"{type(exc).__name__}: {exc}")
+        trial.set_user_attr(_SCORES_ATTR, [error_score] * len(self.splits))
+        return error_score  # nan: Optuna records a failed trial
+
+    def check_failures(self):
+        if self.n_run and len(self.errors) == self.n_run:
+            raise ValueError(
+                f"all {self.n_run} trials failed; the first: {self.errors[0]}"
+            )
+
+
+def _train_epoch(folds, scorer, classes, epoch):
+    for fold in folds:
+        fold.advance(classes if epoch == 0 else None)  # partial_fit needs classes once
+        fold.evaluate(scorer)
+
+
+def _report(trial, folds, epoch):
+    """Store the folds' scores and times on the trial, report their mean."""
+    trial.set_user_attr(_SCORES_ATTR, [fold.score for fold in folds])
+    trial.set_user_attr(_FIT_TIME_ATTR, [fold.fit_time for fold in folds])
+    trial.set_user_attr(_SCORE_TIME_ATTR, [fold.score_time for fold in folds])
+    mean = float(np.mean([fold.score for fold in folds]))
+    trial.report(mean, epoch)
+    return mean
+
+
+class _Fold:
+    """One fold of a trial: the final step, its data, its scores and timings."""
+
+    def __init__(self, estimator, X_train, y_train, X_test, y_test, fit_time):
+        self.estimator = estimator
+        self.X_train, self.y_train = X_train, y_train
+        self.X_test, self.y_test = X_test, y_test
+        self.fit_time, self.score_time, self.score = fit_time, 0.0, np.nan
+
+    def advance(self, classes):
+        start = time.perf_counter()
+        kwargs = {} if classes is None else {"classes": classes}
+        self.estimator.partial_fit(self.X_train, self.y_train, **kwargs)
+        self.fit_time += time.perf_counter() - start
+
+    def evaluate(self, scorer):
+        start = time.perf_counter()
+        self.score = float(scorer(self.estimator, self.X_test, self.y_test))
+        self.score_time = time.perf_counter() - start
+
+
+# --- helpers --------------------------------------------------------------------
+def _checked_candidate(estimator, space, trial):
+    """The trial's parameters and the estimator with them, or a ``ValueError``.
+
+    A bad space is the search's error, not the trial's: ``error_score`` does not
+    apply, as sklearn raises on bad parameters before any fit.
+    """
+    try:
+        params = sample_params(trial, space)
+        return candidate(estimator, params), params
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"the search space gave invalid parameters: {exc}") from exc
+
+
+def _final_step(estimator):
+    final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    if not hasattr(final, "partial_fit") or "epochs" not in final.get_params():
+        raise ValueError(
+            f"PrunedSearchCV needs a final estimator with partial_fit and an 'epochs' "
+            f"parameter, got {type(final).__name__}; search it with GridSearchCV or "
+            "optuna_integration.OptunaSearchCV instead."
+        )
+    return final
+
+
+def _default_sampler(optuna, random_state):
+    seed = random_state
+    if seed is not None and not isinstance(seed, Integral):
+        seed = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
+    return optuna.samplers.TPESampler(seed=seed)
+
+
+def _create_study(optuna, storage, study_name, sampler, pruner):
+    """Create the study, or load it if ``study_name`` exists in ``storage``."""
+    return optuna.create_study(
+        storage=open_storage(storage),
+        study_name=study_name,
+        sampler=sampler,
+        pruner=pruner,
+        direction="maximize",
+        load_if_exists=True,
+    )
+
+
+def open_storage(storage):
+    """An Optuna storage from a URL (or a storage object, or None, unchanged).
+
+    Unreachable or malformed databases raise ``ValueError`` with a one-line
+    message, instead of SQLAlchemy's exceptions.
+    """
+    if not isinstance(storage, str):
+        return storage
+    import optuna
+    import sqlalchemy.exc
+
+    try:
+        return optuna.storages.RDBStorage(storage)
+    except (ImportError, sqlalchemy.exc.SQLAlchemyError) as exc:
+        message = str(exc).strip().splitlines()[0]
+        raise ValueError(
+            f"cannot open the Optuna storage {storage!r}: {message}"
+        ) from exc
+
+
+@contextlib.contextmanager
+def _optuna_logging(optuna, verbose):
+    # Optuna logs every trial at INFO level: quiet unless asked, then restored.
+    previous = optuna.logging.get_verbosity()
+    if verbose < 2:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(previous)
+
+
+class _ProgressPrinter:
+    """Optuna callback: one line per finished trial."""
+
+    def __init__(self, n_epochs):
+        self.n_epochs = n_epochs
+
+    def __call__(self, study, trial):
+        value = "nan" if trial.value is None else f"{trial.value:.4f}"
+        seconds = trial.duration.total_seconds() if trial.duration else float("nan")
+        params = decode_params(trial.user_attrs.get(PARAMS_ATTR, {}))
+        shown = ", ".join(
+            f"{name.rsplit('__', 1)[-1]}={_short(value)}"
+            for name, value in params.items()
+        )
+        print(
+            f"[trial {trial.number:>3}] {trial.state.name:<8} score={value} "
+            f"epochs={len(trial.intermediate_values)}/{self.n_epochs} "
+            f"{seconds:6.1f}s  {shown}",
+            flush=True,
+        )
+
+
+def _short(value):
+    return f"{value:.3g}" if isinstance(value, float) else repr(value)
+
+
+def _cv_results(trials, n_splits):
+    """sklearn's ``cv_results_`` from finished trials."""
+    params = [decode_params(t.user_attrs[PARAMS_ATTR]) for t in trials]
+    scores, fit_times, score_times = (
+        np.array([_padded(t.user_attrs.get(attr), n_splits) for t in trials])
+        for attr in (_SCORES_ATTR, _FIT_TIME_ATTR, _SCORE_TIME_ATTR)
+    )
+    complete = np.array([t.state.name == "COMPLETE" for t in trials])
+    with warnings.catch_warnings():  # all-nan rows of failed trials
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(scores, axis=1) if scores.size else np.array([])
+        results = {
+            "trial_number": np.array([t.number for t in trials]),
+            "state": np.array([t.state.name for t in trials], dtype=object),
+            "n_epochs": np.array([len(t.intermediate_values) for t in trials]),
+            "mean_fit_time": np.nanmean(fit_times, axis=1),
+            "std_fit_time": np.nanstd(fit_times, axis=1),
+            "mean_score_time": np.nanmean(score_times, axis=1),
+            "std_score_time": np.nanstd(score_times, axis=1),
+        }
+    for name in sorted({name for p in params for name in p}):
+        column = np.ma.MaskedArray(np.empty(len(trials), dtype=object), mask=True)
+        for i, p in enumerate(params):
+            if name in p:
+                column[i] = p[name]
+        results[f"param_{name}"] = column
+    results["params"] = params
+    for i in range(n_splits):
+        results[f"split{i}_test_score"] = scores[:, i]
+    results["mean_test_score"] = mean
+    results["std_test_score"] = np.std(scores, axis=1)
+    results["rank_test_score"] = _rank(mean, complete)
+    return results
+
+
+def _padded(values, n):
+    values = list(values or [])[:n]
+    return [float(v) for v in values] + [np.nan] * (n - len(values))
+
+
+def _rank(scores, complete):
+    """Rank 1 is best; complete trials first, then pruned ones; nan last."""
+    ranks = np.zeros(len(scores), dtype=np.int32)
+    keys = np.where(np.isnan(scores), np.inf, -scores)
+    offset = int(complete.sum())
+    for group, start in ((complete, 0), (~complete, offset)):
+        if group.any():
+            ranks[group] = rankdata(keys[group], method="min").astype(np.int32) + start
+    return ranks

@@ -1,0 +1,272 @@
+"""KerasMLPClassifier: scikit-learn compatibility, reproducibility, training."""
+
+import os
+import pickle
+import random
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import ClassifierMixin, clone, is_classifier
+from sklearn.datasets import load_digits
+from sklearn.metrics import RocCurveDisplay
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmnist import KerasMLPClassifier
+
+# Each expected failure of scikit-learn's estimator checks, and why it is right.
+EXPECTED_FAILED_CHECKS = {
+    "check_mixin_order": (
+        "scikeras's KerasClassifier inherits (BaseWrapper, ClassifierMixin), so "
+        "BaseEstimator precedes ClassifierMixin in its MRO; no subclass can reorder "
+        "them (Python raises a consistent-MRO TypeError, see "
+        "test_mixin_order_cannot_be_fixed_in_a_subclass). The classifier tags it "
+        "would supply are declared in __sklearn_tags__ instead."
+    ),
+    "check_estimator_tags_renamed": (
+        "scikeras's BaseWrapper defines the pre-1.6 _more_tags without "
+        "__sklearn_tags__, and the check walks every class of the MRO; our class "
+        "defines __sklearn_tags__, which is what scikit-learn reads."
+    ),
+    "check_sample_weight_equivalence_on_dense_data": (
+        "training is stochastic mini-batch gradient descent: repeating a sample "
+        "changes the batches and the number of steps per epoch, so weight 2 and a "
+        "duplicated row give different networks (scikit-learn checks its own "
+        "MLPClassifier only with the full-batch lbfgs solver)."
+    ),
+    "check_methods_sample_order_invariance": (
+        "TensorFlow's float32 matrix products round a row slightly differently "
+        "depending on its position in the batch (differences ~1e-5, above the "
+        "check's tolerance); predicted classes are order-invariant, see "
+        "test_predictions_do_not_depend_on_row_order."
+    ),
+}
+
+
+def small_classifier(**params):
+    """A network small enough for the check suite, still learning its toy data."""
+    defaults = dict(
+        hidden_layer_sizes=(32,),
+        epochs=20,
+        batch_size=32,
+        learning_rate=0.01,
+        random_state=0,
+    )
+    return KerasMLPClassifier(**{**defaults, **params})
+
+
+@parametrize_with_checks(
+    [small_classifier()],
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_mixin_order_cannot_be_fixed_in_a_subclass():
+    with pytest.raises(TypeError, match="consistent method resolution"):
+        type("Reordered", (ClassifierMixin, KerasMLPClassifier), {})
+
+
+def test_scikeras_alone_is_not_a_classifier_but_ours_is():
+    # the trap this class exists to fix (scikit-learn >= 1.6)
+    from scikeras.wrappers import KerasClassifier
+
+    assert not is_classifier(KerasClassifier())
+    assert is_classifier(KerasMLPClassifier())
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16).astype(np.float32), y
+
+
+def test_reference_architecture_has_235146_parameters():
+    X = np.zeros((10, 784), dtype=np.float32)
+    y = np.arange(10)
+    clf = KerasMLPClassifier(epochs=1, random_state=0).fit(X, y)
+    assert clf.model_.count_params() == 235_146
+    layers = [layer.name for layer in clf.model_.layers]
+    assert layers == ["hidden_1", "dropout_1", "hidden_2", "output"]
+    assert clf.model_.get_layer("dropout_1").rate == 0.2
+    assert "235,146" in clf.summary()
+
+
+def test_same_random_state_gives_identical_predictions(digits):
+    X, y = digits
+    first = small_classifier(epochs=3).fit(X, y).predict_proba(X)
+    second = small_classifier(epochs=3).fit(X, y).predict_proba(X)
+    other = small_classifier(epochs=3, random_state=1).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first, other)
+
+
+def _global_random_state():
+    import keras
+    from keras.src.backend.common import global_state
+    from tensorflow.python.eager import context
+    from tensorflow.python.framework import config
+
+    generator = global_state.get_global_attribute("global_seed_generator")
+    return {
+        "python": random.getstate(),
+        "numpy": pickle.dumps(np.random.get_state()),
+        "tf_seed": context.global_seed(),
+        "tf_op_determinism": config.is_op_determinism_enabled(),
+        "tf_deterministic_ops_env": os.environ.get("TF_DETERMINISTIC_OPS"),
+        "keras_generator": None
+        if generator is None
+        else keras.ops.convert_to_numpy(generator.state.value).tolist(),
+    }
+
+
+def test_fit_leaves_global_random_state_alone(digits):
+    import tensorflow as tf
+
+    X, y = digits
+    tf.random.set_seed(1234)
+    np.random.seed(99)
+    random.seed(7)
+    before = _global_random_state()
+    small_classifier(epochs=2, early_stopping=True).fit(X, y)
+    assert _global_random_state() == before
+    # and TensorFlow's global stream continues as if nothing had happened
+    after_fit = tf.random.uniform((3,)).numpy()
+    tf.random.set_seed(1234)
+    np.testing.assert_array_equal(after_fit, tf.random.uniform((3,)).numpy())
+
+
+def test_results_ignore_callers_global_seeds(digits):
+    import tensorflow as tf
+
+    X, y = digits
+    tf.random.set_seed(1)
+    np.random.seed(1)
+    first = small_classifier(epochs=2).fit(X, y).predict_proba(X)
+    tf.random.set_seed(2)
+    np.random.seed(2)
+    random.seed(2)
+    second = small_classifier(epochs=2).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_partial_fit_epochs_equal_one_fit(digits):
+    X, y = digits
+    full = small_classifier(epochs=3).fit(X, y)
+    stepwise = small_classifier(epochs=1)
+    for _ in range(3):
+        stepwise.partial_fit(X, y, classes=np.unique(y))
+    np.testing.assert_array_equal(full.predict_proba(X), stepwise.predict_proba(X))
+    assert stepwise.n_iter_ == 3
+    assert stepwise.history_["loss"] == pytest.approx(full.history_["loss"])
+
+
+def test_history_records_each_epoch(digits):
+    X, y = digits
+    clf = small_classifier(epochs=4).fit(X, y)
+    assert set(clf.history_) == {"loss", "accuracy"}
+    assert len(clf.history_["loss"]) == clf.n_iter_ == 4
+    assert clf.history_["loss"][-1] < clf.history_["loss"][0]
+    assert clf.fit_time_ > 0
+
+
+def test_early_stopping_holds_out_validation_data_and_stops(digits):
+    X, y = digits
+    clf = small_classifier(
+        epochs=200, early_stopping=True, n_iter_no_change=2, validation_fraction=0.2
+    ).fit(X, y)
+    assert {"val_loss", "val_accuracy"} <= set(clf.history_)
+    assert clf.n_iter_ < 200
+    # it stopped because the last n_iter_no_change epochs did not improve by tol
+    val_loss = clf.history_["val_loss"]
+    assert min(val_loss[-2:]) > min(val_loss[:-2]) - clf.tol
+
+
+def test_predict_proba_of_one_sample_keeps_two_dimensions(digits):
+    # scikeras squeezes a single row to 1-D; a classifier must not
+    X, y = digits
+    clf = small_classifier(epochs=1).fit(X, y)
+    proba = clf.predict_proba(X[:1])
+    assert proba.shape == (1, 10)
+    assert proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_predictions_do_not_depend_on_row_order(digits):
+    X, y = digits
+    clf = small_classifier(epochs=2).fit(X, y)
+    order = np.random.default_rng(0).permutation(len(X))
+    np.testing.assert_array_equal(clf.predict(X)[order], clf.predict(X[order]))
+    np.testing.assert_allclose(
+        clf.predict_proba(X)[order], clf.predict_proba(X[order]), atol=1e-5
+    )
+
+
+def test_large_and_small_batches_predict_alike(digits):
+    # small inputs take a direct call, large ones Model.predict: same answers
+    X, y = digits
+    clf = small_classifier(epochs=2).fit(X, y)
+    big = clf.predict_proba(np.concatenate([X, X]))[: len(X)]
+    small = np.concatenate(
+        [clf.predict_proba(X[i : i + 500]) for i in range(0, len(X), 500)]
+    )
+    np.testing.assert_allclose(big, small, atol=1e-5)
+
+
+def test_string_labels(digits):
+    X, y = digits
+    names = np.array(["zero", "one", "two", "three", "four"] * 2)[y]
+    clf = small_classifier(epochs=3).fit(X, names)
+    assert set(clf.predict(X)) <= set(names)
+    assert list(clf.classes_) == sorted(set(names))
+
+
+def test_binary_problem_works_with_roc_curve_display(digits):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    X, y = digits
+    mask = y < 2
+    clf = small_classifier(epochs=3).fit(X[mask], y[mask])
+    display = RocCurveDisplay.from_estimator(clf, X[mask], y[mask])
+    assert display.roc_auc > 0.95
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"hidden_layer_sizes": ()}, "non-empty"),
+        ({"hidden_layer_sizes": (64, 0)}, r"\(64, 0\)"),
+        ({"hidden_layer_sizes": (64, -3)}, r"\(64, -3\)"),
+        ({"hidden_layer_sizes": ("a",)}, "positive ints"),
+        ({"hidden_layer_sizes": 0}, "hidden_layer_sizes"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"dropout": -0.1}, "dropout"),
+        ({"learning_rate": 0}, "learning_rate"),
+        ({"activation": "sine"}, "activation"),
+        ({"optimizer": "lion"}, "optimizer"),
+        ({"epochs": 0}, "epochs"),
+    ],
+)
+def test_bad_parameters_are_refused_at_fit(digits, params, match):
+    X, y = digits
+    clf = KerasMLPClassifier(**params)  # __init__ only stores
+    with pytest.raises((ValueError, InvalidParameterError), match=match):
+        clf.fit(X[:20], y[:20])
+
+
+def test_fitted_classifier_survives_clone_pickle_and_joblib(digits, tmp_path):
+    X, y = digits
+    clf = small_classifier(epochs=2).fit(X, y)
+    expected = clf.predict_proba(X)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+    joblib.dump(clf, tmp_path / "clf.joblib")
+    np.testing.assert_array_equal(
+        joblib.load(tmp_path / "clf.joblib").predict_proba(X), expected
+    )
+    fresh = clone(clf)
+    assert fresh.get_params() == clf.get_params()
+    assert not hasattr(fresh, "model_")
