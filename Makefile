@@ -1,0 +1,42 @@
+# Two commands for a fresh machine (see README):
+#   make train   install into .venv, then train, evaluate and save the reference model
+#   make test    install into .venv, then run the whole test suite
+# Everything installs from this repository's own files (setup.cfg extras).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_WORKERS ?= 2
+
+# Beside a checkout in this workplace, ../shared/data holds MNIST; elsewhere the
+# loader uses its per-user cache and downloads once. A value you set wins.
+SHARED_DATA := $(abspath ../shared/data)
+ifneq ($(wildcard $(SHARED_DATA)/mnist.npz),)
+export SKMNIST_DATA_HOME ?= $(SHARED_DATA)
+endif
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: install train test docs bench clean
+
+$(BIN)/skmnist: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+	$(BIN)/pip install -e ".[test,docs]"
+	touch $@
+
+install: $(BIN)/skmnist
+
+train: install
+	$(BIN)/skmnist train --random-state 0 --output mnist-pipeline.joblib
+
+test: install
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+
+docs: install
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated build *.egg-info
