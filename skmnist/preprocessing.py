@@ -51,13 +51,13 @@ class ImageFlattener(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     image_shape_ : tuple of (int, int)
-        ``(height, width)`` of the images seen during :term:`fit`.
+        ``(height, width)`` of the images seen during ``fit``.
 
     n_features_in_ : int
         Number of pixels per image, ``height * width``.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
     See Also
@@ -129,7 +129,7 @@ class ImageFlattener(TransformerMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, height, width), \
                 (n_samples, height, width, 1) or (n_samples, height * width)
-            Images of the shape seen in :term:`fit`, pixel values in ``[0, scale]``.
+            Images of the shape seen in ``fit``, pixel values in ``[0, scale]``.
 
         Returns
         -------
@@ -176,7 +176,7 @@ class ImageFlattener(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         input_features : array-like of str or None, default=None
-            Only validated against the names seen in :term:`fit`; the output names
+            Only validated against the names seen in ``fit``; the output names
             always describe pixel positions.
 
         Returns
