@@ -11,5 +11,8 @@ from pathlib import Path
 SHARED_DATA_DIR = Path(__file__).resolve().parent.parent / "shared" / "data"
 
 os.environ.setdefault("SKMNIST_DATA_HOME", str(SHARED_DATA_DIR))
+# scikit-learn's array-API estimator check (NumPy namespace) runs only with this set
+# before SciPy is imported; without it the check skips itself
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 # quiet TensorFlow's start-up chatter in test logs
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
