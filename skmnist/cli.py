@@ -8,12 +8,13 @@ argument errors must answer at once.
 
 import argparse
 import importlib
+import os
 import sys
 
 from skmnist import __version__
 
 # subcommand modules, in the order ``--help`` lists them
-COMMANDS = ("train", "search")
+COMMANDS = ("train", "search", "evaluate", "predict", "report")
 
 
 class CommandError(Exception):
@@ -45,6 +46,8 @@ def build_parser():
 def main(argv=None):
     """Entry point of the ``skmnist`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
+    # TensorFlow's C++ start-up log lines would drown the command's own output
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         args.run(args)
     except KeyboardInterrupt:

@@ -98,8 +98,8 @@ def prepare_digit(image, *, invert="auto", normalize="auto"):
         ink = _normalize(ink)
     elif not mnist_sized:
         raise ValueError(
-            f"expected a {SIZE}x{SIZE} image without normalization, got shape "
-            f"{ink.shape}; use normalize=True (the default crops and resizes)"
+            f"wrong shape: got a {ink.shape[0]}x{ink.shape[1]} image, but without "
+            f"normalization (cropping, resizing, centring) it must be {SIZE}x{SIZE}"
         )
     return _to_uint8(ink)
 
@@ -284,7 +284,10 @@ def _clean(ink):
     # the median filter ignores salt noise when looking for the strongest stroke
     peak = ndimage.median_filter(ink, size=3).max()
     if peak - background < 0.1:
-        raise ValueError("no digit found: the image is blank or has no contrast")
+        raise ValueError(
+            "no digit found: the image is blank, has too little contrast, or its "
+            "strokes are not darker than the background (check invert=)"
+        )
     ink = np.clip((ink - background) / (peak - background), 0.0, 1.0)
     ink[ink < _NOISE_FLOOR] = 0.0
     labels, n_blobs = ndimage.label(ink > 0, structure=np.ones((3, 3)))

@@ -6,7 +6,7 @@ never a half-written model. joblib files are pickles: load only files you trust.
 
 from pathlib import Path
 
-from skmnist._io import atomic_write
+from skmnist._io import _permissions_for, atomic_write
 
 
 def save_model(estimator, path, *, compress=3):
@@ -90,3 +90,73 @@ def load_model(path):
             f"{str(path)!r} is not a readable skmnist model file ({exc}); "
             "save it again with skmnist.persistence.save_model"
         ) from exc
+
+
+def export_keras(estimator, path):
+    """Export the fitted network to Keras's native ``.keras`` format, atomically.
+
+    Only the network is exported: it takes flat float rows scaled to [0, 1] (the
+    output of the pipeline's :class:`skmnist.ImageFlattener`) and returns class
+    probabilities in the order of the classifier's ``classes_``. Use it to serve
+    the model without scikit-learn, e.g. with TensorFlow Serving or Keras alone.
+
+    Parameters
+    ----------
+    estimator : KerasMLPClassifier or Pipeline
+        A fitted classifier, or a fitted pipeline ending in one.
+    path : str or path-like
+        Destination file; must end in ``.keras``. Its folder is created if needed.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` does not end in ``.keras``.
+    sklearn.exceptions.NotFittedError
+        If the estimator is not fitted.
+
+    See Also
+    --------
+    save_model : Save the whole pipeline, preprocessing included.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import keras
+    >>> from sklearn.datasets import load_digits
+    >>> from skmnist import KerasMLPClassifier
+    >>> from skmnist.persistence import export_keras
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = KerasMLPClassifier((16,), epochs=1, random_state=0).fit(X / 16, y)
+    >>> path = export_keras(clf, os.path.join(tempfile.mkdtemp(), "digits.keras"))
+    >>> keras.saving.load_model(path).predict(X[:2] / 16, verbose=0).shape
+    (2, 10)
+    """
+    import os
+    import tempfile
+
+    from skmnist.pipeline import final_classifier
+
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"the file name must end in .keras, got {str(path)!r}")
+    model = final_classifier(estimator).model_
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Keras writes the file itself (and insists on the .keras suffix): save under a
+    # temporary name in the same folder, then rename, so readers never see half.
+    fd, tmp_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp.keras"
+    )
+    os.close(fd)
+    try:
+        model.save(tmp_name)
+        os.chmod(tmp_name, _permissions_for(path))  # mkstemp's 0o600 is too strict
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path

@@ -45,3 +45,30 @@ def make_mnist_pipeline(**params):
     return Pipeline(
         [("flatten", ImageFlattener()), ("classifier", KerasMLPClassifier(**params))]
     )
+
+
+def final_classifier(estimator, *, attribute="model_"):
+    """The classifier at the end of a pipeline (or the estimator itself), fitted.
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        A fitted :class:`skmnist.KerasMLPClassifier`, or a pipeline ending in one.
+    attribute : str, default="model_"
+        Fitted attribute whose absence means "not fitted".
+
+    Returns
+    -------
+    classifier : estimator
+        The last step.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If it has no ``attribute``.
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    classifier = estimator[-1] if isinstance(estimator, Pipeline) else estimator
+    check_is_fitted(classifier, attribute)
+    return classifier

@@ -20,3 +20,28 @@ def mnist():
     from skmnist.data import load_mnist
 
     return load_mnist()
+
+
+@pytest.fixture(scope="session")
+def fitted_pipeline(mnist):
+    """A small MNIST pipeline, trained once per session (about 10 s).
+
+    64 hidden units, 3 epochs on the first 10,000 training images, with early
+    stopping so that validation curves are recorded; about 91% test accuracy.
+    Shared: never refit or modify it.
+    """
+    from skmnist.pipeline import make_mnist_pipeline
+
+    pipe = make_mnist_pipeline(
+        hidden_layer_sizes=(64,), epochs=3, early_stopping=True, random_state=0
+    )
+    return pipe.fit(mnist.X_train[:10000], mnist.y_train[:10000])
+
+
+@pytest.fixture(scope="session")
+def saved_pipeline(fitted_pipeline, tmp_path_factory):
+    """``fitted_pipeline`` saved with skmnist.persistence.save_model."""
+    from skmnist.persistence import save_model
+
+    path = tmp_path_factory.mktemp("model") / "mnist.joblib"
+    return save_model(fitted_pipeline, path)

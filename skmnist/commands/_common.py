@@ -44,3 +44,17 @@ def load_data(args):
         base_url=args.base_url,
         download_if_missing=not args.offline,
     )
+
+
+def load_fitted_model(path):
+    """Load a saved model and check that it can classify (one-line errors)."""
+    from skmnist.cli import CommandError
+    from skmnist.persistence import load_model
+
+    model = load_model(path)
+    if not all(hasattr(model, name) for name in ("predict", "predict_proba")):
+        raise CommandError(
+            f"{path!r} holds a {type(model).__name__}, not a fitted classifier; "
+            "train one with `skmnist train`"
+        )
+    return model

@@ -33,6 +33,11 @@ def add_arguments(parser):
     parser.add_argument(
         "--quiet", action="store_true", help="no per-epoch progress display"
     )
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="also write a one-file HTML report of the run to FILE",
+    )
     add_data_arguments(parser)
 
 
@@ -81,6 +86,13 @@ def run(args):
     print(format_confusion_matrix(confusion_matrix(mnist.y_test, y_pred)))
     path = save_model(pipe, args.output)
     print(f"saved the fitted pipeline to {path}")
+    if args.report:
+        from skmnist.report import write_report
+
+        report = write_report(
+            pipe, mnist.X_test, mnist.y_test, args.report, train_size=len(mnist.X_train)
+        )
+        print(f"wrote the report to {report}")
 
 
 def format_confusion_matrix(matrix):

@@ -1,0 +1,78 @@
+"""Predict the digit in each image file (PNG, JPEG...) with a saved model.
+
+Each image is read as grayscale, inverted if its background is light, cropped to the
+ink, resized so its longer side is 20 pixels and centred by its centre of mass in a
+28x28 field, as MNIST digits were made; a photo of a digit on white paper works.
+Prints one line per image: the file name, the digit and its probability,
+tab-separated."""
+
+import sys
+
+NAME = "predict"
+HELP = "predict the digits in image files with a saved model"
+
+_INVERT = {"auto": "auto", "yes": True, "no": False}
+
+
+def add_arguments(parser):
+    parser.add_argument("model", metavar="MODEL", help="model file saved by train")
+    parser.add_argument(
+        "images", metavar="IMAGE", nargs="+", help="image files, one digit each"
+    )
+    parser.add_argument(
+        "--invert",
+        choices=sorted(_INVERT),
+        default="auto",
+        help="whether the digits are dark on a light background (default: decide "
+        "from each image's border)",
+    )
+    parser.add_argument(
+        "--no-normalize",
+        action="store_true",
+        help="use the pixels as they are, without cropping, resizing or centring; "
+        "the images must then be 28x28",
+    )
+
+
+def run(args):
+    import numpy as np
+
+    from skmnist.commands._common import load_fitted_model
+    from skmnist.digits import load_digit_image
+
+    options = {
+        "invert": _INVERT[args.invert],
+        "normalize": False if args.no_normalize else "auto",
+    }
+    digits = []
+    with _Counter("reading images", len(args.images)) as counter:
+        for path in args.images:
+            digits.append(load_digit_image(path, **options))
+            counter.step()
+    # after the images: their errors come fast, without waiting for TensorFlow
+    model = load_fitted_model(args.model)
+    proba = model.predict_proba(np.stack(digits))
+    labels = model.classes_[proba.argmax(axis=1)]
+    for path, label, p in zip(args.images, labels, proba.max(axis=1), strict=True):
+        print(f"{path}\t{label}\t{p:.4f}")
+
+
+class _Counter:
+    """``label: i/n`` on stderr, rewritten in place; only on a terminal."""
+
+    def __init__(self, label, total, stream=None):
+        self.label, self.total, self.done = label, total, 0
+        self.stream = sys.stderr if stream is None else stream
+        self.active = total > 1 and self.stream.isatty()
+
+    def __enter__(self):
+        return self
+
+    def step(self):
+        self.done += 1
+        if self.active:
+            print(f"\r{self.label}: {self.done}/{self.total}", end="", file=self.stream)
+
+    def __exit__(self, *exc_info):
+        if self.active:
+            print(file=self.stream)  # leave the counter's last state on its own line
