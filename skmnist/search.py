@@ -147,7 +147,9 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
         ``mean_fit_time``, ``std_fit_time``, ``mean_score_time``,
         ``std_score_time``, plus ``trial_number``, ``state`` and ``n_epochs``.
         A pruned trial shows its scores at the epoch it was stopped, and ranks
-        after every complete trial.
+        after every complete trial. Failed trials (a fit error with
+        ``error_score=nan``, a killed process) are left out; they stay in
+        ``study_``.
     n_trials_ : int
         Complete plus pruned trials in the study (all fits and processes).
     n_splits_ : int
@@ -173,8 +175,10 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
     SQLite storage, across machines with an RDB server such as PostgreSQL; each
     process runs ``n_trials`` trials. Give each process its own
     ``random_state`` (or ``None``), otherwise their samplers propose the same
-    parameters. Keras models are not thread-safe to train side by side, hence
-    no ``n_jobs``.
+    parameters. From the command line, for example, run ``skmnist search
+    --storage search.log --random-state 1`` in one shell and the same with
+    ``--random-state 2`` in another. Keras models are not thread-safe to train
+    side by side, hence no ``n_jobs``.
 
     Each fold keeps its transformed training data in memory for the length of
     a trial. For a pipeline, ``partial_fit`` of the final step must train one
@@ -321,8 +325,14 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
             optuna,
             storage=self.storage,
             study_name=self.study_name,
-            sampler=self.sampler or _default_sampler(optuna, self.random_state),
-            pruner=self.pruner or optuna.pruners.MedianPruner(),
+            sampler=(
+                _default_sampler(optuna, self.random_state)
+                if self.sampler is None
+                else self.sampler
+            ),
+            pruner=optuna.pruners.MedianPruner()
+            if self.pruner is None
+            else self.pruner,
         )
         if study.direction != optuna.study.StudyDirection.MAXIMIZE:
             raise ValueError(

@@ -1,0 +1,411 @@
+"""Hyperparameter search: sklearn's and Optuna's searches, PrunedSearchCV, the CLI.
+
+Everything trains tiny networks on a few hundred MNIST images for one to three
+epochs: the point is the search machinery, not the accuracy.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+import optuna
+import pytest
+import sqlalchemy.exc
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import FitFailedWarning
+from sklearn.model_selection import (
+    GridSearchCV,
+    RandomizedSearchCV,
+    StratifiedKFold,
+    check_cv,
+    train_test_split,
+)
+
+from skmnist import PrunedSearchCV, default_search_space, make_mnist_pipeline
+from skmnist.cli import main
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+N_IMAGES = 600
+CLI_DATA = [
+    "--subset",
+    str(N_IMAGES),
+    "--cv",
+    "2",
+    "--epochs",
+    "1",
+    "--max-layers",
+    "1",
+]
+
+
+@pytest.fixture(scope="module")
+def small(mnist):
+    """600 training images, stratified: 60 per digit."""
+    X, _, y, _ = train_test_split(
+        mnist.X_train,
+        mnist.y_train,
+        train_size=N_IMAGES,
+        stratify=mnist.y_train,
+        random_state=0,
+    )
+    return X, y
+
+
+def tiny_pipeline(**params):
+    params = {"hidden_layer_sizes": (16,), "epochs": 1, "random_state": 0, **params}
+    return make_mnist_pipeline(**params)
+
+
+def layers_space(trial):
+    """A conditional space: the number of layers, then the units of each."""
+    n_layers = trial.suggest_int("n_layers", 1, 2)
+    return {
+        "classifier__hidden_layer_sizes": tuple(
+            trial.suggest_int(f"units_{i}", 8, 32, log=True) for i in range(n_layers)
+        ),
+        "classifier__dropout": trial.suggest_float("dropout", 0.0, 0.3),
+    }
+
+
+def finished(study):
+    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    return study.get_trials(deepcopy=False, states=states)
+
+
+# --- part 1: the searches users already have --------------------------------------
+def test_grid_search_over_pipeline(small):
+    X, y = small
+    pipe = tiny_pipeline()
+    assert isinstance(check_cv(2, y, classifier=is_classifier(pipe)), StratifiedKFold)
+    # two candidates (a grid per depth) keep it fast; each sets both parameters
+    grid = [
+        {"classifier__hidden_layer_sizes": [(16,)], "classifier__dropout": [0.0]},
+        {"classifier__hidden_layer_sizes": [(16, 8)], "classifier__dropout": [0.3]},
+    ]
+    search = GridSearchCV(pipe, grid, cv=2, refit=False).fit(X, y)
+    assert len(search.cv_results_["params"]) == 2
+    assert search.best_params_ in [
+        {"classifier__hidden_layer_sizes": (16,), "classifier__dropout": 0.0},
+        {"classifier__hidden_layer_sizes": (16, 8), "classifier__dropout": 0.3},
+    ]
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_randomized_search_over_pipeline(small):
+    X, y = small
+    space = {
+        "classifier__hidden_layer_sizes": [(8,), (16,), (32,)],
+        "classifier__dropout": [0.0, 0.1, 0.2],
+    }
+    search = RandomizedSearchCV(
+        tiny_pipeline(), space, n_iter=2, cv=2, random_state=0, refit=False
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 2
+    assert search.best_params_["classifier__hidden_layer_sizes"] in [(8,), (16,), (32,)]
+    assert 0.0 <= search.best_score_ <= 1.0
+
+
+def test_optuna_search_cv_over_pipeline(small):
+    optuna_integration = pytest.importorskip("optuna_integration")
+    X, y = small
+    space = {
+        "classifier__hidden_layer_sizes": optuna.distributions.IntDistribution(8, 32),
+        "classifier__dropout": optuna.distributions.FloatDistribution(0.0, 0.3),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        search = optuna_integration.OptunaSearchCV(
+            tiny_pipeline(), space, n_trials=2, cv=2, random_state=0, refit=False
+        ).fit(X, y)
+    assert 8 <= search.best_params_["classifier__hidden_layer_sizes"] <= 32
+    assert len(search.study_.trials) == 2
+
+
+# --- part 2: PrunedSearchCV --------------------------------------------------------
+def test_pruned_search_fit_and_attributes(small, capsys):
+    X, y = small
+    pipe = tiny_pipeline(epochs=2)
+    search = PrunedSearchCV(
+        pipe, layers_space, n_trials=3, cv=2, random_state=0, verbose=1
+    )
+    assert is_classifier(search)
+    search.fit(X, y)
+
+    assert search.n_trials_ == 3 and search.n_splits_ == 2
+    sizes = search.best_params_["classifier__hidden_layer_sizes"]
+    assert (
+        isinstance(sizes, tuple) and len(sizes) == search.study_.best_params["n_layers"]
+    )
+    assert search.best_score_ == search.study_.best_value
+    assert (
+        search.best_estimator_.get_params()["classifier__hidden_layer_sizes"] == sizes
+    )
+    assert search.predict(X[:4]).shape == (4,)
+    assert search.predict_proba(X[:4]).shape == (4, 10)
+    assert 0.0 <= search.score(X, y) <= 1.0
+    np.testing.assert_array_equal(search.classes_, np.arange(10))
+
+    results = search.cv_results_
+    for key in ["split0_test_score", "split1_test_score", "mean_fit_time", "params"]:
+        assert len(results[key]) == 3
+    assert list(results["param_classifier__hidden_layer_sizes"]) == [
+        p["classifier__hidden_layer_sizes"] for p in results["params"]
+    ]
+    assert results["rank_test_score"][search.best_index_] == 1
+    assert results["mean_test_score"][search.best_index_] == search.best_score_
+    assert (results["n_epochs"] == 2).all()  # MedianPruner waits for 5 trials
+    out = capsys.readouterr().out
+    assert out.count("[trial") == 3 and "hidden_layer_sizes=" in out
+
+
+def test_pruning_stops_bad_trials_and_reports_fold_means(small):
+    X, y = small
+    rates = [1e-7, 1e-2]  # the first cannot learn anything in an epoch
+    space = {
+        "classifier__learning_rate": optuna.distributions.CategoricalDistribution(rates)
+    }
+    search = PrunedSearchCV(
+        tiny_pipeline(epochs=3, batch_size=32),
+        space,
+        n_trials=2,
+        cv=2,
+        pruner=optuna.pruners.ThresholdPruner(lower=0.3),
+        sampler=optuna.samplers.GridSampler({"classifier__learning_rate": rates}),
+        refit=False,
+    ).fit(X, y)
+
+    by_rate = {t.params["classifier__learning_rate"]: t for t in search.study_.trials}
+    bad, good = by_rate[1e-7], by_rate[1e-2]
+    assert bad.state == optuna.trial.TrialState.PRUNED
+    assert len(bad.intermediate_values) == 1  # stopped after its first epoch
+    assert good.state == optuna.trial.TrialState.COMPLETE
+    assert len(good.intermediate_values) == 3
+    assert search.n_trials_ == 2
+    assert sorted(search.cv_results_["state"]) == ["COMPLETE", "PRUNED"]
+    assert search.cv_results_["rank_test_score"][search.best_index_] == 1
+
+    # the value reported after the last epoch is the mean of per-fold scores of
+    # the same network trained by plain fit (fit(epochs=n) == n partial_fit calls)
+    folds = StratifiedKFold(2).split(X, y)
+    manual = []
+    for train, test in folds:
+        pipe = tiny_pipeline(epochs=3, batch_size=32, learning_rate=1e-2).fit(
+            X[train], y[train]
+        )
+        manual.append(pipe.score(X[test], y[test]))
+    np.testing.assert_allclose(good.user_attrs["split_scores"], manual, atol=1e-6)
+    assert good.intermediate_values[2] == pytest.approx(np.mean(manual))
+    assert good.value == pytest.approx(np.mean(manual))
+
+
+def test_resume_from_sqlite_adds_trials(small, tmp_path):
+    X, y = small
+    storage = f"sqlite:///{tmp_path / 'search.db'}"
+    good = {"classifier__dropout": optuna.distributions.FloatDistribution(0.0, 0.1)}
+
+    def hopeless(trial):  # a later run that only tries an untrainable rate
+        return {"classifier__learning_rate": trial.suggest_float("lr", 1e-8, 2e-8)}
+
+    common = dict(n_trials=1, cv=2, storage=storage, study_name="s", refit=False)
+    first = PrunedSearchCV(tiny_pipeline(), good, random_state=0, **common).fit(X, y)
+    second = PrunedSearchCV(tiny_pipeline(), hopeless, random_state=1, **common)
+    second.fit(X, y)
+
+    assert first.n_trials_ == 1 and second.n_trials_ == 2
+    assert len(second.cv_results_["params"]) == 2
+    assert second.best_params_ == first.best_params_  # the first run's best
+    assert second.best_trial_.number == 0
+    assert not hasattr(second, "predict")  # refit=False
+
+
+def space_with_broken_trial(trial):
+    """Trial 0 of a study gets an empty network, which fails in fit."""
+    sizes = () if trial.number == 0 else (16,)
+    return {"classifier__hidden_layer_sizes": sizes}
+
+
+def test_error_score_raise_reraises(small):
+    X, y = small
+    search = PrunedSearchCV(
+        tiny_pipeline(), space_with_broken_trial, n_trials=2, cv=2, error_score="raise"
+    )
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        search.fit(X, y)
+
+
+def test_numeric_error_score_records_and_warns(small):
+    X, y = small
+    search = PrunedSearchCV(
+        tiny_pipeline(),
+        space_with_broken_trial,
+        n_trials=2,
+        cv=2,
+        error_score=0.0,
+        refit=False,
+    )
+    with pytest.warns(FitFailedWarning, match="Trial 0 failed"):
+        search.fit(X, y)
+    results = search.cv_results_
+    assert search.n_trials_ == 2
+    assert results["mean_test_score"][0] == 0.0
+    assert "hidden_layer_sizes" in search.study_.trials[0].user_attrs["error"]
+    assert search.best_params_ == {"classifier__hidden_layer_sizes": (16,)}
+
+
+def test_every_trial_failing_raises(small):
+    X, y = small
+
+    def empty(trial):
+        return {"classifier__hidden_layer_sizes": ()}
+
+    search = PrunedSearchCV(tiny_pipeline(), empty, n_trials=2, cv=2)
+    with pytest.warns(FitFailedWarning), pytest.raises(ValueError, match="all 2"):
+        search.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "space, match",
+    [
+        ({"classifier__nope": optuna.distributions.FloatDistribution(0, 1)}, "nope"),
+        (
+            {"dropout": optuna.distributions.FloatDistribution(0, 1)},
+            "classifier__dropout",
+        ),
+        (
+            {"classifier__dropout": optuna.distributions.FloatDistribution(-1, -0.5)},
+            "'dropout' parameter of KerasMLPClassifier",
+        ),
+        (lambda trial: [("classifier__dropout", 0.1)], "must return a dict"),
+        (default_search_space, None),  # valid: the happy path of the check
+    ],
+)
+def test_bad_spaces_fail_before_training(small, space, match):
+    X, y = small
+    search = PrunedSearchCV(tiny_pipeline(), space, n_trials=1, cv=2, refit=False)
+    if match is None:
+        search._check_space(optuna)
+        return
+    with pytest.raises(ValueError, match=match):
+        search.fit(X, y)
+
+
+def test_dict_space_needs_optuna_distributions(small):
+    X, y = small
+    space = {"classifier__dropout": [0.1, 0.2]}
+    with pytest.raises(TypeError, match="must be an Optuna distribution"):
+        PrunedSearchCV(tiny_pipeline(), space, n_trials=1).fit(X, y)
+
+
+def test_default_space_prefix_for_bare_classifier(small):
+    X, y = small
+    clf = tiny_pipeline().named_steps["classifier"]
+    with pytest.raises(ValueError, match="prefix=''"):
+        PrunedSearchCV(clf, default_search_space, n_trials=1)._check_space(optuna)
+    trial = optuna.create_study().ask()
+    params = default_search_space(trial, prefix="", max_layers=1)
+    assert set(params) == {
+        "hidden_layer_sizes",
+        "dropout",
+        "learning_rate",
+        "batch_size",
+    }
+    assert 32 <= params["hidden_layer_sizes"][0] <= 1024
+    assert params["batch_size"] in (64, 128, 256)
+    clone(clf).set_params(**params)
+
+
+def test_import_skmnist_imports_neither_optuna_nor_tensorflow():
+    code = (
+        "import sys, skmnist, skmnist.search; "
+        "print(sorted({'optuna', 'tensorflow', 'keras'} & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+# --- part 3: the command line ------------------------------------------------------
+def cli_command(*args):
+    return [sys.executable, "-m", "skmnist", "search", "--quiet", *CLI_DATA, *args]
+
+
+def load_finished(storage, name="skmnist-search"):
+    return len(finished(optuna.load_study(study_name=name, storage=storage)))
+
+
+def test_two_processes_share_one_journal_study(tmp_path):
+    journal = str(tmp_path / "study.log")
+    procs = [
+        subprocess.Popen(
+            cli_command(
+                "--n-trials", "2", "--storage", journal, "--random-state", seed
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed in ("1", "2")
+    ]
+    outputs = [proc.communicate(timeout=300) for proc in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err[-2000:]
+        assert "best CV accuracy" in out
+    backend = optuna.storages.journal.JournalFileBackend(journal)
+    assert load_finished(optuna.storages.JournalStorage(backend)) == 4
+
+
+def test_killed_search_keeps_completed_trials(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    proc = subprocess.Popen(
+        cli_command("--n-trials", "50", "--storage", storage),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        done = 0
+        while done < 1 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(1)
+            try:
+                done = load_finished(storage)
+            except (KeyError, sqlalchemy.exc.OperationalError):
+                pass  # the study does not exist yet, or is being created
+        assert done >= 1, "no trial completed in time"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    after_kill = load_finished(storage)
+    assert after_kill >= done
+
+    assert (
+        main(["search", "--quiet", *CLI_DATA, "--n-trials", "1", "--storage", storage])
+        == 0
+    )
+    assert load_finished(storage) == after_kill + 1
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--storage", "nosuchdb://nowhere"], "cannot open the Optuna storage"),
+        (
+            ["--storage", "sqlite:////no/such/dir/x.db"],
+            "cannot open the Optuna storage",
+        ),
+        (["--set", "classifier__nope=1"], "unknown parameter(s) classifier__nope"),
+        (["--set", "classifier__dropout=-0.5"], "'dropout' parameter"),
+        (["--max-layers", "0"], "max_layers must be"),
+        (["--set", "novalue"], "--set expects NAME=VALUE"),
+    ],
+)
+def test_cli_errors_are_one_line(args, message, capsys):
+    assert main(["search", *CLI_DATA, "--n-trials", "1", *args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("skmnist search: error: ") and message in err
+    assert err.count("\n") == 1
