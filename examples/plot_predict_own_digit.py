@@ -4,10 +4,10 @@ Predicting your own handwritten digit
 
 A digit written on paper and photographed looks nothing like MNIST: dark ink on a
 light background, large, off-centre, with paper texture.
-:func:`skmnist.load_digit_images` prepares such images the way MNIST's digits were made: grayscale, inverted when the
-background is light, cropped to the ink, scaled so the longer side is 20 pixels,
-and centred by its centre of mass in a 28x28 field. ``skmnist predict MODEL IMAGE...``
-does the same from the shell.
+:func:`skmnist.load_digit_images` prepares such images the way MNIST's digits
+were made: grayscale, inverted when the background is light, cropped to the ink,
+scaled so the longer side is 20 pixels, and centred by its centre of mass in a
+28x28 field. ``skmnist predict MODEL IMAGE...`` does the same from the shell.
 
 Here we make "photos" from test digits (we have no camera in the docs build), run
 them through the preprocessing and predict them. The network trains for 3 epochs to
