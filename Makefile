@@ -16,7 +16,7 @@ export SKMNIST_DATA_HOME ?= $(SHARED_DATA)
 endif
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install browser train test docs bench clean
+.PHONY: install browser postgres train test docs bench clean
 
 $(BIN)/skmnist: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,14 @@ browser:
 	@if [ "$$SKMNIST_SKIP_BROWSER" = 1 ] || { command -v chromium && command -v chromedriver; } >/dev/null; then :; \
 	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
 
-test: install browser
+# The PostgreSQL tests start their own throwaway servers on 127.0.0.1 from Debian's
+# postgresql package, installed here when missing (needs root, as on CI); no system
+# service is started. Elsewhere install it yourself, or set SKMNIST_SKIP_POSTGRES=1.
+postgres:
+	@if [ "$$SKMNIST_SKIP_POSTGRES" = 1 ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then :; \
+	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; fi
+
+test: install browser postgres
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 docs: install

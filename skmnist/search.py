@@ -4,6 +4,8 @@ Optuna is imported when a search starts, not with this module.
 """
 
 import contextlib
+import os
+import socket
 import time
 import warnings
 from copy import deepcopy
@@ -38,13 +40,18 @@ from skmnist._search_space import (
     sample_params,
 )
 
-__all__ = ["PrunedSearchCV", "default_search_space"]
+__all__ = ["PrunedSearchCV", "default_search_space", "open_storage"]
 
 # trial user attributes, written after every epoch so pruned trials keep them too
 _SCORES_ATTR = "split_scores"  # per fold, at the last epoch trained
 _FIT_TIME_ATTR = "split_fit_times"  # per fold, seconds, leading steps included
 _SCORE_TIME_ATTR = "split_score_times"  # per fold, seconds, last scoring only
 _ERROR_ATTR = "error"  # why the fit failed, with a numeric error_score
+_WORKER_ATTR = "worker"  # "host:pid" of the process that ran the trial
+
+DEFAULT_HEARTBEAT_INTERVAL = 60  # seconds, for server databases (open_storage)
+DEFAULT_MAX_RETRY = 3  # a trial that keeps killing its workers is given up
+DEFAULT_RECONNECT_TIMEOUT = 60.0  # seconds to wait for a restarting database
 
 
 def _best_estimator_has(attr):
@@ -100,7 +107,12 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
         Where the study lives: ``None`` in memory, a database URL such as
         ``"sqlite:///search.db"`` or ``"postgresql://..."``, or a storage
         object such as ``optuna.storages.JournalStorage(
-        optuna.storages.journal.JournalFileBackend("search.log"))``.
+        optuna.storages.journal.JournalFileBackend("search.log"))``. A URL
+        is opened with :func:`skmnist.search.open_storage`'s defaults:
+        reconnection after a database restart and, for server databases, a
+        heartbeat that retries the trials of killed workers. Pass
+        ``open_storage(url, ...)`` (or any storage object you configured) to
+        choose otherwise.
     study_name : str or None, default=None
         Name of the study in ``storage``. An existing study of that name is
         resumed: ``fit`` adds ``n_trials`` trials to it.
@@ -173,12 +185,15 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
     ``storage`` and ``study_name`` to continue. To search in parallel, start the
     same search in several processes, on one machine with a journal file or
     SQLite storage, across machines with an RDB server such as PostgreSQL; each
-    process runs ``n_trials`` trials. Give each process its own
-    ``random_state`` (or ``None``), otherwise their samplers propose the same
-    parameters. From the command line, for example, run ``skmnist search
-    --storage search.log --random-state 1`` in one shell and the same with
-    ``--random-state 2`` in another. Keras models are not thread-safe to train
-    side by side, hence no ``n_jobs``.
+    process runs ``n_trials`` trials. Each trial records the ``"host:pid"``
+    that ran it in its ``"worker"`` user attribute. With a heartbeat storage
+    (see :func:`open_storage`) the running trial of a killed worker is marked
+    failed and queued again, to be run by the next worker that starts a trial.
+    Give each process its own ``random_state`` (or ``None``), otherwise their
+    samplers propose the same parameters. From the command line, for example,
+    run ``skmnist search --storage search.log --random-state 1`` in one shell
+    and the same with ``--random-state 2`` in another. Keras models are not
+    thread-safe to train side by side, hence no ``n_jobs``.
 
     Each fold keeps its transformed training data in memory for the length of
     a trial. For a pipeline, ``partial_fit`` of the final step must train one
@@ -294,13 +309,14 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
         with _optuna_logging(optuna, self.verbose):
             self._check_space(optuna)
             self.study_ = self._load_study(optuna)
-            self.study_.optimize(
-                run,
-                n_trials=self.n_trials,
-                timeout=self.timeout,
-                callbacks=self._trial_callbacks(n_epochs),
-                gc_after_trial=True,  # frees the fold models between trials
-            )
+            with _storage_errors(self.study_):
+                self.study_.optimize(
+                    run,
+                    n_trials=self.n_trials,
+                    timeout=self.timeout,
+                    callbacks=self._trial_callbacks(n_epochs),
+                    gc_after_trial=True,  # frees the fold models between trials
+                )
         run.check_failures()
         self._collect_results(optuna)
         if self.refit:
@@ -342,9 +358,8 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
         return study
 
     def _trial_callbacks(self, n_epochs):
-        # Seam for fault tolerance (retrying trials of killed workers): an RDB
-        # storage with heartbeat_interval plus RetryFailedTrialCallback plugs in
-        # here and in _create_study.
+        # Retrying the trials of killed workers is the storage's job (heartbeat
+        # and stale-trial callback, see open_storage), not a trial callback's.
         return [_ProgressPrinter(n_epochs)] if self.verbose else []
 
     def _collect_results(self, optuna):
@@ -465,6 +480,7 @@ class _TrialRunner:
             self.search.estimator, self.search.param_distributions, trial
         )
         trial.set_user_attr(PARAMS_ATTR, encode_params(params))
+        trial.set_user_attr(_WORKER_ATTR, f"{socket.gethostname()}:{os.getpid()}")
         return estimator
 
     def _start_fold(self, estimator, train, test):
@@ -585,23 +601,203 @@ def _create_study(optuna, storage, study_name, sampler, pruner):
     )
 
 
-def open_storage(storage):
-    """An Optuna storage from a URL (or a storage object, or None, unchanged).
+def open_storage(
+    storage,
+    *,
+    heartbeat_interval="auto",
+    grace_period=None,
+    max_retry=DEFAULT_MAX_RETRY,
+    reconnect_timeout=DEFAULT_RECONNECT_TIMEOUT,
+):
+    """Open an Optuna database storage ready for many workers and their faults.
 
-    Unreachable or malformed databases raise ``ValueError`` with a one-line
-    message, instead of SQLAlchemy's exceptions.
+    Builds an :class:`optuna.storages.RDBStorage` from a URL with:
+
+    - a **heartbeat**: each running trial records a heartbeat every
+      ``heartbeat_interval`` seconds; a trial whose heartbeat is older than
+      ``grace_period`` (its worker was killed or lost) is marked failed and
+      queued again with the same parameters by
+      :class:`optuna.storages.RetryHeartbeatStaleTrialCallback`, when any
+      worker of the study next starts a trial;
+    - **reconnection**: pooled connections are checked before use
+      (SQLAlchemy's ``pool_pre_ping``), and new connections are retried for
+      up to ``reconnect_timeout`` seconds, so workers ride out a database
+      restart.
+
+    Storage objects and ``None`` are returned unchanged.
+
+    Parameters
+    ----------
+    storage : str, optuna.storages.BaseStorage or None
+        A database URL such as ``"postgresql://user:password@host/db"``,
+        ``"mysql+pymysql://user:password@host/db"`` or
+        ``"sqlite:///search.db"``; anything else is returned as it is.
+    heartbeat_interval : int, "auto" or None, default="auto"
+        Seconds between heartbeats. ``"auto"`` means 60 for server databases
+        and none for SQLite (one file, one machine: a heartbeat thread per
+        worker only adds lock contention). ``None`` or 0 turns it off.
+    grace_period : int or None, default=None
+        Seconds without a heartbeat after which a running trial counts as
+        dead. ``None`` means Optuna's default, twice ``heartbeat_interval``.
+        Keep it well above the interval: a worker under heavy load (or a
+        database restart) can delay a heartbeat.
+    max_retry : int or None, default=3
+        How often a dead trial is queued again; ``None`` retries without
+        end, 0 never (dead trials are only marked failed). A limit stops a
+        trial that kills its workers (say, out of memory) from killing all.
+    reconnect_timeout : float, default=60.0
+        Seconds a new connection is retried while the database refuses
+        them. After that, or if a connection breaks in the middle of a
+        statement, the storage raises and :class:`PrunedSearchCV` reports a
+        :class:`ConnectionError`.
+
+    Returns
+    -------
+    storage : optuna.storages.BaseStorage or None
+        The storage.
+
+    Raises
+    ------
+    ValueError
+        The URL is malformed, its driver is missing, or the database cannot
+        be reached at all: a one-line message instead of SQLAlchemy's.
+
+    See Also
+    --------
+    PrunedSearchCV : Takes the storage, or a URL opened with the defaults.
+
+    Notes
+    -----
+    Optuna implements heartbeats for database storages only, not for journal
+    files. Stale trials are detected from the database server's clock, so
+    workers' clocks need not agree. Completed trials are committed as each
+    finishes: neither a killed worker nor a database restart loses them.
+
+    Examples
+    --------
+    >>> from skmnist.search import open_storage
+    >>> storage = open_storage("sqlite:///:memory:", heartbeat_interval=5)
+    >>> storage.heartbeat_interval, storage.grace_period
+    (5, None)
     """
     if not isinstance(storage, str):
         return storage
     import optuna
+    import sqlalchemy.engine
     import sqlalchemy.exc
 
     try:
-        return optuna.storages.RDBStorage(storage)
+        url = _with_installed_driver(sqlalchemy.engine.make_url(storage))
+        server = url.get_backend_name() != "sqlite"
+        if heartbeat_interval == "auto":
+            heartbeat_interval = DEFAULT_HEARTBEAT_INTERVAL if server else None
+        engine_kwargs = {}
+        if server:
+            # a restarted server leaves dead connections in the pool: test each
+            # one before use
+            engine_kwargs["pool_pre_ping"] = True
+        if url.get_backend_name() in ("postgresql", "mysql"):
+            # and never hang for minutes on an unreachable host
+            engine_kwargs["connect_args"] = {"connect_timeout": 10}
+        with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            heartbeat = {}
+            if heartbeat_interval:
+                retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry)
+                heartbeat = {
+                    "heartbeat_interval": int(heartbeat_interval),
+                    "grace_period": None if grace_period is None else int(grace_period),
+                    "heartbeat_stale_trial_callback": None if max_retry == 0 else retry,
+                }
+            rdb = _create_rdb_storage(
+                optuna,
+                url.render_as_string(hide_password=False),
+                engine_kwargs=engine_kwargs,
+                **heartbeat,
+            )
     except (ImportError, sqlalchemy.exc.SQLAlchemyError) as exc:
         message = str(exc).strip().splitlines()[0]
         raise ValueError(
             f"cannot open the Optuna storage {storage!r}: {message}"
+        ) from exc
+    # after the first connection: a wrong URL still fails at once
+    _retry_new_connections(rdb.engine, reconnect_timeout)
+    return rdb
+
+
+def _create_rdb_storage(optuna, url, **kwargs):
+    """``RDBStorage(url, **kwargs)``, surviving workers that create it together.
+
+    On a new database, workers started at once race to create Optuna's tables;
+    the losers fail with "already exists". A second try finds them made.
+    """
+    import sqlalchemy.exc
+
+    for attempt in range(3):
+        try:
+            return optuna.storages.RDBStorage(url, **kwargs)
+        except (sqlalchemy.exc.ProgrammingError, sqlalchemy.exc.IntegrityError):
+            if attempt == 2:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+
+
+def _with_installed_driver(url):
+    """``postgresql://`` with whichever driver is installed, psycopg 3 first.
+
+    SQLAlchemy's default driver for a bare ``postgresql://`` changed from
+    psycopg2 (2.0) to psycopg (2.1); either works here.
+    """
+    if url.drivername != "postgresql":
+        return url
+    import importlib.util
+
+    for module in ("psycopg", "psycopg2"):
+        if importlib.util.find_spec(module) is not None:
+            return url.set(drivername=f"postgresql+{module}")
+    raise ImportError(
+        "no PostgreSQL driver: pip install 'psycopg[binary]' (or 'skmnist[cluster]')"
+    )
+
+
+def _retry_new_connections(engine, timeout):
+    """Retry refused connections for ``timeout`` seconds, with backoff."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "do_connect")
+    def connect(dialect, connection_record, cargs, cparams):
+        dbapi = dialect.loaded_dbapi
+        deadline = time.monotonic() + timeout
+        delay = 0.25
+        while True:
+            try:
+                return dbapi.connect(*cargs, **cparams)
+            except dbapi.OperationalError:
+                if time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(2 * delay, 5.0)
+
+
+@contextlib.contextmanager
+def _storage_errors(study):
+    """Turn a lost database connection into a one-line ``ConnectionError``."""
+    import optuna
+    import sqlalchemy.exc
+
+    lost = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
+    try:
+        yield
+    except (optuna.exceptions.StorageInternalError, *lost) as exc:
+        # Optuna wraps SQLAlchemy's errors, with a message about invalid data
+        cause = exc if isinstance(exc, lost) else exc.__cause__
+        if not isinstance(cause, lost):
+            raise
+        message = str(cause.orig or cause).strip().splitlines()[0]
+        raise ConnectionError(
+            f"lost the connection to the storage of study {study.study_name!r} "
+            f"({message}); completed trials are saved: run the search again to "
+            "continue"
         ) from exc
 
 

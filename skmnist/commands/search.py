@@ -3,7 +3,10 @@ trials after every epoch (skmnist.PrunedSearchCV over skmnist.default_search_spa
 
 With --storage the study is saved as it goes: re-run the same command to continue it
 (an interrupted run loses only its running trial), or run it in several processes at
-once to search in parallel (give each its own --random-state)."""
+once to search in parallel (give each its own --random-state). With a database URL,
+workers on many machines share the study; a heartbeat (--heartbeat) lets the others
+retry the trial of a worker that died, and workers reconnect when the database
+restarts."""
 
 from skmnist.commands._common import add_data_arguments, load_data, positive_int
 
@@ -32,6 +35,30 @@ def add_arguments(parser):
         "path (search.log) to save the study in; default: memory only",
     )
     parser.add_argument(
+        "--heartbeat",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="database storages: record a heartbeat of the running trial this often; "
+        "a trial silent for the grace period (its worker died) is failed and run "
+        "again (default: 60 for server databases, off for SQLite; 0 turns it off)",
+    )
+    parser.add_argument(
+        "--grace-period",
+        type=positive_int,
+        default=None,
+        metavar="SECONDS",
+        help="seconds without a heartbeat before a trial counts as dead "
+        "(default: twice --heartbeat)",
+    )
+    parser.add_argument(
+        "--max-retry",
+        type=int,
+        default=3,
+        metavar="N",
+        help="times a dead trial is run again (default: %(default)s)",
+    )
+    parser.add_argument(
         "--study-name",
         metavar="NAME",
         help=f"study to create or continue (default with --storage: "
@@ -42,8 +69,8 @@ def add_arguments(parser):
         type=positive_int,
         default=DEFAULT_SUBSET,
         metavar="N",
-        help="stratified sample of the training images to search on "
-        "(default: %(default)s; 60000 for all)",
+        help="stratified sample of the training images to search on, the same in "
+        "every run (default: %(default)s; 60000 for all)",
     )
     parser.add_argument(
         "--cv", type=positive_int, default=3, metavar="K", help="folds (default: 3)"
@@ -108,17 +135,45 @@ def fixed_space(trial, *, fixed, max_layers):
     return {**default_search_space(trial, max_layers=max_layers), **fixed}
 
 
-def open_study_storage(text):
+def open_study_storage(text, heartbeat=None, grace_period=None, max_retry=3):
     """The storage of a database URL, or of a journal file for anything without
-    '://'; None stays None (memory)."""
+    '://'; None stays None (memory). heartbeat None: open_storage's default."""
     import optuna
 
     from skmnist.search import open_storage
 
+    if heartbeat is not None and heartbeat < 0:
+        raise ValueError(f"--heartbeat must be 0 (off) or positive, got {heartbeat}")
+    if max_retry < 0:
+        raise ValueError(f"--max-retry must be 0 or more, got {max_retry}")
     if text is None or "://" in text:
-        return open_storage(text)
+        return open_storage(
+            text,
+            heartbeat_interval="auto" if heartbeat is None else heartbeat,
+            grace_period=grace_period,
+            max_retry=max_retry,
+        )
+    if heartbeat:
+        raise ValueError(
+            "--heartbeat needs a database storage (postgresql://, mysql://, "
+            "sqlite:///): Optuna's journal files have no heartbeats"
+        )
     backend = optuna.storages.journal.JournalFileBackend(text)
     return optuna.storages.JournalStorage(backend)
+
+
+def shown_storage(text, storage):
+    """The storage for messages: no password, and its heartbeat if any."""
+    if "://" not in text:
+        return text
+    from sqlalchemy.engine import make_url
+
+    shown = make_url(text).render_as_string(hide_password=True)
+    interval = getattr(storage, "heartbeat_interval", None)
+    if interval:
+        grace = storage.grace_period or 2 * interval
+        shown += f" (heartbeat {interval} s, grace period {grace} s)"
+    return shown
 
 
 def count_finished(storage, study_name):
@@ -143,11 +198,16 @@ def run(args):
     from skmnist.search import PrunedSearchCV
 
     fixed = parse_fixed(args.fixed)
-    storage = open_study_storage(args.storage)
+    storage = open_study_storage(
+        args.storage, args.heartbeat, args.grace_period, args.max_retry
+    )
     study_name = args.study_name or (DEFAULT_STUDY_NAME if storage else None)
     before = count_finished(storage, study_name)
     if storage is not None:
-        print(f"study {study_name!r} in {args.storage}: {before} finished trials")
+        print(
+            f"study {study_name!r} in {shown_storage(args.storage, storage)}: "
+            f"{before} finished trials"
+        )
 
     pipe = make_mnist_pipeline(epochs=args.epochs, random_state=args.random_state)
     check_param_names(pipe, fixed)  # bad values fail in PrunedSearchCV.fit, also
@@ -156,7 +216,13 @@ def run(args):
     X, y = mnist.X_train, mnist.y_train
     if args.subset < len(X):
         X, _, y, _ = train_test_split(
-            X, y, train_size=args.subset, stratify=y, random_state=args.random_state
+            # the same images for every worker and run of a study, whatever their
+            # seeds: otherwise their scores would not compare
+            X,
+            y,
+            train_size=args.subset,
+            stratify=y,
+            random_state=0,
         )
     search = PrunedSearchCV(
         pipe,
