@@ -16,7 +16,7 @@ export SKMNIST_DATA_HOME ?= $(SHARED_DATA)
 endif
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install browser postgres train test docs bench clean
+.PHONY: install system-packages train test docs bench clean
 
 $(BIN)/skmnist: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,21 +29,21 @@ install: $(BIN)/skmnist
 train: install
 	$(BIN)/skmnist train --random-state 0 --output mnist-pipeline.joblib
 
-# The HTML report's test opens it in a real headless browser: Debian's Chromium and
-# ChromeDriver, installed here when missing (needs root, as on CI). Elsewhere install
-# them yourself, or set SKMNIST_SKIP_BROWSER=1 to skip that one test.
-browser:
-	@if [ "$$SKMNIST_SKIP_BROWSER" = 1 ] || { command -v chromium && command -v chromedriver; } >/dev/null; then :; \
-	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
+# Debian packages the test suite drives for real: Chromium and ChromeDriver (the HTML
+# report is opened in a headless browser) and PostgreSQL (search workers share a
+# study; the tests start their own throwaway servers on 127.0.0.1, no system service).
+# Installed here when missing, which needs root, as on CI. Elsewhere install them
+# yourself, or skip those tests with SKMNIST_SKIP_BROWSER=1 / SKMNIST_SKIP_POSTGRES=1.
+system-packages:
+	@missing=""; \
+	if [ "$$SKMNIST_SKIP_BROWSER" != 1 ] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then \
+	  missing="$$missing chromium chromium-driver"; fi; \
+	if [ "$$SKMNIST_SKIP_POSTGRES" != 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  missing="$$missing postgresql"; fi; \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-# The PostgreSQL tests start their own throwaway servers on 127.0.0.1 from Debian's
-# postgresql package, installed here when missing (needs root, as on CI); no system
-# service is started. Elsewhere install it yourself, or set SKMNIST_SKIP_POSTGRES=1.
-postgres:
-	@if [ "$$SKMNIST_SKIP_POSTGRES" = 1 ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then :; \
-	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; fi
-
-test: install browser postgres
+test: install system-packages
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 docs: install
