@@ -6,7 +6,7 @@ user when the tests run as root), stopped and deleted at the end. No system serv
 is used, so the tests can restart the server themselves, and pytest-xdist workers
 never share one.
 
-The tests need Debian's ``postgresql`` package (``make postgres`` installs it, as CI
+The tests need Debian's ``postgresql`` package (``make system-packages`` installs it, as CI
 does) and ``psycopg``. Without them they fail, unless ``SKMNIST_SKIP_POSTGRES=1`` is
 set, in which case they are skipped.
 """
@@ -156,7 +156,7 @@ def postgres():
     if not (_pg_program("initdb") and _pg_program("pg_ctl") and psycopg):
         pytest.fail(
             "the PostgreSQL tests need the PostgreSQL server programs and psycopg: "
-            "`make postgres` (or `apt-get install -y postgresql`) and "
+            "`make system-packages` (or `apt-get install -y postgresql`) and "
             "`pip install 'psycopg[binary]'` (or set SKMNIST_SKIP_POSTGRES=1 to "
             "skip them)"
         )
