@@ -6,9 +6,9 @@ user when the tests run as root), stopped and deleted at the end. No system serv
 is used, so the tests can restart the server themselves, and pytest-xdist workers
 never share one.
 
-The tests need Debian's ``postgresql`` package (``make system-packages`` installs it, as CI
-does) and ``psycopg``. Without them they fail, unless ``SKMNIST_SKIP_POSTGRES=1`` is
-set, in which case they are skipped.
+The tests need Debian's ``postgresql`` package (``make system-packages`` installs it,
+as CI does) and ``psycopg``. Without them they fail, unless
+``SKMNIST_SKIP_POSTGRES=1`` is set, in which case they are skipped.
 """
 
 import functools
