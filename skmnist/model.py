@@ -5,7 +5,9 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
+import tensorflow as tf
 from scikeras.wrappers import KerasClassifier
+from sklearn import get_config
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
@@ -15,7 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skmnist._network import ACTIVATIONS, OPTIMIZERS, build_mlp, make_optimizer
-from skmnist._training import epoch_permutations, make_dataset
+from skmnist._training import CompiledNetwork, epoch_permutations, to_tensors
 
 
 class KerasMLPClassifier(KerasClassifier):
@@ -69,7 +71,8 @@ default="adam"
         random state (Python's, NumPy's, TensorFlow's or Keras's) is read or
         changed.
     verbose : int, default=0
-        0 is silent, 1 shows Keras's progress bar, 2 one line per epoch.
+        0 is silent, 1 shows Keras's progress bar (advanced once per epoch: an
+        epoch runs as one compiled call), 2 one line per epoch.
 
     Attributes
     ----------
@@ -277,6 +280,8 @@ default="adam"
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         # float32 straight from the input (no float64 detour); dense 2-D only.
+        if y is None and not reset and self._is_ready_for_prediction(X):
+            return X, None
         if y is None:
             X = validate_data(self, X, reset=reset, dtype=np.float32)
         else:
@@ -290,6 +295,27 @@ default="adam"
             self.X_dtype_ = X.dtype
             self.X_shape_ = X.shape
         return X, y
+
+    def _is_ready_for_prediction(self, X):
+        """Whether X is already what ``validate_data`` would return: skip it.
+
+        The pipeline's flattener hands over exactly this (a C-contiguous float32
+        matrix), and for one image scikit-learn's full validation costs about as
+        much as the network. Anything else (lists, frames, other dtypes, feature
+        names, wrong width, non-finite values) takes the full path and its errors.
+        """
+        return (
+            type(X) is np.ndarray
+            and X.dtype == np.float32
+            and X.ndim == 2
+            and X.flags.c_contiguous
+            and X.shape[0] > 0
+            and X.shape[1] == getattr(self, "n_features_in_", -1)
+            and not hasattr(self, "feature_names_in_")
+            # the sum is finite iff every value is (barring float32 overflow,
+            # which only sends us down the full path); no temporary array
+            and (get_config()["assume_finite"] or bool(np.isfinite(X.sum())))
+        )
 
     def _build_keras_model(self):
         model = build_mlp(
@@ -307,14 +333,34 @@ default="adam"
         )
         return model
 
+    def _network(self):
+        """The compiled functions of ``model_``, built once per fitted model."""
+        network = getattr(self, "_network_", None)
+        if network is None or network.model is not self.model_:
+            network = self._network_ = CompiledNetwork(self.model_)
+        return network
+
+    def __getstate__(self):
+        # tf.functions cannot be pickled, and a loaded model needs new ones anyway:
+        # they are rebuilt on first use. Copy: never mutate self.__dict__.
+        state = dict(super().__getstate__())
+        state.pop("_network_", None)
+        return state
+
     def _fit_keras_model(
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
     ):
-        validation_data, callbacks = None, list(self.callbacks or [])
+        # One compiled graph per epoch (see skmnist._training): Keras's fit loop is
+        # replaced, its callbacks are kept and called per epoch as fit calls them.
+        network = self._network()
+        model = self.model_
+        X, y, w = to_tensors(X, y, sample_weight)
+        rows, validation = np.arange(len(X), dtype=np.int32), None
+        callbacks = list(self.callbacks or [])
         if self.early_stopping:
-            X, y, sample_weight, validation_data = self._split_validation(
-                X, y, sample_weight
-            )
+            rows, valid = self._split_validation(y.numpy())
+            # the training rows are gathered by index in the graph: no copy of X
+            validation = [tf.gather(t, valid) for t in (X, y, w)]
             callbacks.append(
                 keras.callbacks.EarlyStopping(
                     monitor="val_loss",
@@ -323,53 +369,58 @@ default="adam"
                     restore_best_weights=True,
                 )
             )
-        steps = -(-len(X) // self.batch_size)
-        dataset = make_dataset(
-            X,
-            y,
-            sample_weight,
-            self.batch_size,
-            epoch_permutations(len(X), self._seed, initial_epoch, epochs),
-        )
-        hist = self.model_.fit(
-            dataset,
-            epochs=initial_epoch + epochs,
-            initial_epoch=initial_epoch,
-            steps_per_epoch=steps,
-            validation_data=validation_data,
-            callbacks=callbacks,
-            shuffle=False,  # the dataset is already shuffled, per epoch
+        steps = -(-len(rows) // self.batch_size)
+        callbacks = keras.callbacks.CallbackList(
+            callbacks,
+            add_progbar=self.verbose != 0,
             verbose=self.verbose,
+            epochs=initial_epoch + epochs,
+            steps=steps,
+            model=model,
         )
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = {}
-        for key, values in hist.history.items():
-            self.history_.setdefault(key, []).extend(float(v) for v in values)
+        model.stop_training = False
+        callbacks.on_train_begin()
+        logs = None
+        for epoch in range(initial_epoch, initial_epoch + epochs):
+            callbacks.on_epoch_begin(epoch)
+            callbacks.on_train_batch_begin(0)
+            order = rows[epoch_permutations(len(rows), self._seed, epoch, 1)[0]]
+            logs = network.train_epoch(X, y, w, order, self.batch_size)
+            callbacks.on_train_batch_end(steps - 1, dict(logs))
+            if validation is not None:
+                logs.update(
+                    {f"val_{k}": v for k, v in network.evaluate(*validation).items()}
+                )
+            callbacks.on_epoch_end(epoch, logs)
+            for key, value in logs.items():
+                self.history_.setdefault(key, []).append(float(value))
+            if model.stop_training:
+                break
+        model.optimizer.finalize_variable_values(model.trainable_weights)
+        callbacks.on_train_end(logs=logs)
         self.n_iter_ = len(self.history_.get("loss", []))
 
-    def _split_validation(self, X, y, sample_weight):
+    def _split_validation(self, y):
+        """Stratified (train, validation) row indices, as ``train_test_split``."""
         _, counts = np.unique(y, return_counts=True)
         stratify = y if counts.min() >= 2 else None
-        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
-        parts = train_test_split(
-            *arrays,
+        train, valid = train_test_split(
+            np.arange(len(y), dtype=np.int32),
             test_size=self.validation_fraction,
             random_state=self._seed,
             stratify=stratify,
         )
-        train, valid = parts[0::2], parts[1::2]
-        if sample_weight is None:
-            train.append(None)
-        return train[0], train[1], train[2], tuple(valid)
+        return train, valid
 
     # --- prediction ------------------------------------------------------------
     def _predict_raw(self, X, **kwargs):
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X)
-        if len(X) <= 1024:
-            # one eager call: Model.predict's per-call set-up costs tens of ms
-            return keras.ops.convert_to_numpy(self.model_(X, training=False))
-        return self.model_.predict(X, batch_size=4096, verbose=0)
+        # a compiled call traced once per model: Model.predict's per-call set-up
+        # costs tens of ms, an eager call a few ms
+        return self._network().predict(X)
 
     def predict_proba(self, X):
         """Class probabilities of each sample.
