@@ -12,7 +12,11 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -217,7 +221,6 @@ default="adam"
         self : KerasMLPClassifier
             The fitted classifier.
         """
-        self._check_architecture()
         start = time.perf_counter()
         super().fit(X, y, sample_weight=sample_weight)
         self.fit_time_ = time.perf_counter() - start
@@ -247,25 +250,24 @@ default="adam"
         self : KerasMLPClassifier
             The updated classifier.
         """
-        self._check_architecture()
         start = time.perf_counter()
         super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
         self.fit_time_ = time.perf_counter() - start
         return self
 
-    def _check_architecture(self):
+    def _validate_params(self):
+        # sklearn's constraints cannot say "a non-empty tuple of positive ints"; check
+        # it here so that it fails like every other parameter, before any training
+        super()._validate_params()
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
-        if (
-            sizes.ndim != 1
-            or sizes.size == 0
-            or not all(
-                isinstance(s, Integral) and not isinstance(s, bool) and s > 0
-                for s in sizes
-            )
+        if sizes.ndim != 1 or sizes.size == 0 or not all(
+            isinstance(s, Integral) and not isinstance(s, bool) and s > 0
+            for s in sizes
         ):
-            raise ValueError(
-                "hidden_layer_sizes must be a positive int or a non-empty tuple of "
-                f"positive ints, e.g. (256, 128); got {self.hidden_layer_sizes!r}."
+            raise InvalidParameterError(
+                "The 'hidden_layer_sizes' parameter of KerasMLPClassifier must be a "
+                "positive int or a non-empty tuple of positive ints, e.g. (256, 128); "
+                f"got {self.hidden_layer_sizes!r}."
             )
 
     def _hidden_sizes(self):

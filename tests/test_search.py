@@ -281,6 +281,8 @@ def test_every_trial_failing_raises(small):
             "'dropout' parameter of KerasMLPClassifier",
         ),
         (lambda trial: [("classifier__dropout", 0.1)], "must return a dict"),
+        # zero layers: refused by the classifier's parameter validation, up front
+        (lambda trial: {"classifier__hidden_layer_sizes": ()}, "hidden_layer_sizes"),
         (default_search_space, None),  # valid: the happy path of the check
     ],
 )
@@ -400,6 +402,7 @@ def test_killed_search_keeps_completed_trials(tmp_path):
         ),
         (["--set", "classifier__nope=1"], "unknown parameter(s) classifier__nope"),
         (["--set", "classifier__dropout=-0.5"], "'dropout' parameter"),
+        (["--set", "classifier__hidden_layer_sizes=()"], "hidden_layer_sizes"),
         (["--max-layers", "0"], "max_layers must be"),
         (["--set", "novalue"], "--set expects NAME=VALUE"),
     ],
