@@ -223,25 +223,52 @@ def test_resume_from_sqlite_adds_trials(small, tmp_path):
     assert not hasattr(second, "predict")  # refit=False
 
 
+BROKEN_DROPOUT = 0.123
+
+
+def fragile_pipeline():
+    """A pipeline whose classifier fails in training at one valid parameter value.
+
+    The failure happens at fit time, after the search's up-front parameter checks
+    have accepted the value: what ``error_score`` is about.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from skmnist import ImageFlattener, KerasMLPClassifier
+
+    class FragileClassifier(KerasMLPClassifier):
+        def partial_fit(self, X, y, classes=None, sample_weight=None):
+            if self.dropout == BROKEN_DROPOUT:
+                raise RuntimeError("broken trial: this dropout fails by design")
+            return super().partial_fit(X, y, classes, sample_weight)
+
+    classifier = FragileClassifier(hidden_layer_sizes=(16,), epochs=1, random_state=0)
+    return Pipeline([("flatten", ImageFlattener()), ("classifier", classifier)])
+
+
 def space_with_broken_trial(trial):
-    """Trial 0 of a study gets an empty network, which fails in fit."""
-    sizes = () if trial.number == 0 else (16,)
-    return {"classifier__hidden_layer_sizes": sizes}
+    """Trial 0 of a study fails in fit; the others train."""
+    dropout = BROKEN_DROPOUT if trial.number == 0 else 0.0
+    return {"classifier__dropout": dropout}
 
 
 def test_error_score_raise_reraises(small):
     X, y = small
     search = PrunedSearchCV(
-        tiny_pipeline(), space_with_broken_trial, n_trials=2, cv=2, error_score="raise"
+        fragile_pipeline(),
+        space_with_broken_trial,
+        n_trials=2,
+        cv=2,
+        error_score="raise",
     )
-    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+    with pytest.raises(RuntimeError, match="broken trial"):
         search.fit(X, y)
 
 
 def test_numeric_error_score_records_and_warns(small):
     X, y = small
     search = PrunedSearchCV(
-        tiny_pipeline(),
+        fragile_pipeline(),
         space_with_broken_trial,
         n_trials=2,
         cv=2,
@@ -253,17 +280,17 @@ def test_numeric_error_score_records_and_warns(small):
     results = search.cv_results_
     assert search.n_trials_ == 2
     assert results["mean_test_score"][0] == 0.0
-    assert "hidden_layer_sizes" in search.study_.trials[0].user_attrs["error"]
-    assert search.best_params_ == {"classifier__hidden_layer_sizes": (16,)}
+    assert "broken trial" in search.study_.trials[0].user_attrs["error"]
+    assert search.best_params_ == {"classifier__dropout": 0.0}
 
 
 def test_every_trial_failing_raises(small):
     X, y = small
 
-    def empty(trial):
-        return {"classifier__hidden_layer_sizes": ()}
+    def broken(trial):
+        return {"classifier__dropout": BROKEN_DROPOUT}
 
-    search = PrunedSearchCV(tiny_pipeline(), empty, n_trials=2, cv=2)
+    search = PrunedSearchCV(fragile_pipeline(), broken, n_trials=2, cv=2)
     with pytest.warns(FitFailedWarning), pytest.raises(ValueError, match="all 2"):
         search.fit(X, y)
 
