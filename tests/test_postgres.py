@@ -11,6 +11,7 @@ as CI does) and ``psycopg``. Without them they fail, unless
 ``SKMNIST_SKIP_POSTGRES=1`` is set, in which case they are skipped.
 """
 
+import datetime
 import functools
 import glob
 import itertools
@@ -329,14 +330,22 @@ def test_three_workers_share_one_study(database, workers):
 
 def test_killed_worker_trial_is_retried(database, workers, record_property):
     heartbeat = ["--heartbeat", "1", "--grace-period", "3"]
-    victim = workers(database, 1, 3, *heartbeat)
+    # the victim's trials are long (many epochs, no pruning), so that "in the middle
+    # of a trial" is a wide window however fast the machine is
+    victim = workers(database, 1, 3, *heartbeat, "--epochs", "500", "--no-pruning")
     others = [workers(database, seed, 4, *heartbeat) for seed in (2, 3)]
+
+    def victim_mid_trial():
+        if victim.poll() is not None:
+            raise AssertionError(
+                f"the victim exited ({victim.returncode}) before it could be killed "
+                f"mid-trial: {victim.err.read_text()[-2000:]}"
+            )
+        return running_on(load(database), victim.pid, min_epochs=1)
 
     # SIGKILL the victim in the middle of a trial: after an epoch, before its end
     killed = wait_until(
-        lambda: running_on(load(database), victim.pid, min_epochs=1),
-        WORKER_TIMEOUT,
-        "a trial of the victim to report an epoch",
+        victim_mid_trial, WORKER_TIMEOUT, "a trial of the victim to report an epoch"
     )
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
@@ -368,7 +377,10 @@ def test_killed_worker_trial_is_retried(database, workers, record_property):
 def test_database_restart_during_search(postgres, database, workers, record_property):
     # the grace period outlasts the restart: live trials must not be taken as dead
     heartbeat = ["--heartbeat", "2", "--grace-period", "20"]
-    procs = [workers(database, seed, 3, *heartbeat) for seed in (1, 2)]
+    # trials of many epochs, so that the search is still under way when the
+    # database goes down, however fast the machine is
+    slow = ["--epochs", "60", "--no-pruning"]
+    procs = [workers(database, seed, 3, *heartbeat, *slow) for seed in (1, 2)]
     before = wait_until(
         lambda: (
             len(load(database).get_trials(states=FINISHED)) >= 2
@@ -377,9 +389,11 @@ def test_database_restart_during_search(postgres, database, workers, record_prop
         WORKER_TIMEOUT,
         "two finished trials",
     )
+    assert all(proc.poll() is None for proc in procs), "search ended before restart"
     postgres.stop()
     time.sleep(3)  # down for a while: new connections are refused meanwhile
     postgres.start()
+    restarted = datetime.datetime.now()
     codes = wait_all(procs)
 
     for proc, code in zip(procs, codes, strict=True):
@@ -395,6 +409,11 @@ def test_database_restart_during_search(postgres, database, workers, record_prop
     for trial in before:  # nothing completed is lost
         assert after[trial.number].state == trial.state
         assert after[trial.number].value == trial.value
+    if 0 in codes:  # a worker that carried on really worked after the restart
+        assert any(
+            t.datetime_complete and t.datetime_complete > restarted
+            for t in after.values()
+        )
     reconnected = codes.count(0)
     record_property("workers_reconnected", reconnected)
     print(f"database restart: {reconnected} of {len(procs)} workers reconnected")
