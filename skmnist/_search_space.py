@@ -41,7 +41,7 @@ def default_search_space(trial, *, prefix="classifier__", max_layers=3):
     ----------
     trial : optuna.trial.Trial
         The trial to sample from.
-    prefix : str, default="classifier__"
+    prefix : str, default ``"classifier__"``
         Put before every returned name. The default addresses the classifier
         step of :func:`skmnist.make_mnist_pipeline`; use ``prefix=""`` to
         search a bare :class:`skmnist.KerasMLPClassifier`.
