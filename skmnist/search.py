@@ -470,7 +470,8 @@ class _TrialRunner:
             except Exception as exc:
                 return self._fit_failed(trial, exc)
             mean = _report(trial, folds, epoch)
-            if trial.should_prune():
+            # after the last epoch there is nothing left to save: the trial is complete
+            if epoch < self.n_epochs - 1 and trial.should_prune():
                 raise optuna.TrialPruned(f"mean score {mean:.4f} after epoch {epoch}")
         return mean
 

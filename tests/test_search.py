@@ -163,6 +163,33 @@ def test_pruned_search_fit_and_attributes(small, capsys):
     assert out.count("[trial") == 3 and "hidden_layer_sizes=" in out
 
 
+def test_a_trial_that_trained_every_epoch_is_complete_not_pruned(small):
+    # pruning after the last epoch would save nothing: such a trial is complete
+    X, y = small
+    always = optuna.pruners.ThresholdPruner(lower=1.1)  # every score is below
+    space = {"classifier__dropout": optuna.distributions.FloatDistribution(0, 0.1)}
+    one_epoch = PrunedSearchCV(
+        tiny_pipeline(epochs=1), space, n_trials=1, cv=2, pruner=always, refit=False
+    ).fit(X, y)
+    assert one_epoch.study_.trials[0].state == optuna.trial.TrialState.COMPLETE
+    storage = optuna.storages.InMemoryStorage()
+    two_epochs = PrunedSearchCV(
+        tiny_pipeline(epochs=2),
+        space,
+        n_trials=1,
+        cv=2,
+        pruner=always,
+        refit=False,
+        storage=storage,
+        study_name="two",
+    )
+    with pytest.raises(ValueError, match=r"no trial .* completed \(1 pruned\)"):
+        two_epochs.fit(X, y)
+    pruned = optuna.load_study(study_name="two", storage=storage).trials[0]
+    assert pruned.state == optuna.trial.TrialState.PRUNED
+    assert len(pruned.intermediate_values) == 1
+
+
 def test_pruning_stops_bad_trials_and_reports_fold_means(small):
     X, y = small
     rates = [1e-7, 1e-2]  # the first cannot learn anything in an epoch
