@@ -45,3 +45,24 @@ def saved_pipeline(fitted_pipeline, tmp_path_factory):
 
     path = tmp_path_factory.mktemp("model") / "mnist.joblib"
     return save_model(fitted_pipeline, path)
+
+
+@pytest.fixture(scope="session")
+def stratified_split(mnist):
+    """``split(n)``: ``n`` training images stratified by digit, and the rest.
+
+    Returns ``(X, y, X_rest)``; the same split on every call (``random_state=0``).
+    """
+    from sklearn.model_selection import train_test_split
+
+    def split(n_images):
+        X, X_rest, y, _ = train_test_split(
+            mnist.X_train,
+            mnist.y_train,
+            train_size=n_images,
+            stratify=mnist.y_train,
+            random_state=0,
+        )
+        return X, y, X_rest
+
+    return split

@@ -11,7 +11,7 @@ import pickle
 import joblib
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from skmnist import make_mnist_pipeline
 
@@ -20,15 +20,9 @@ GRID = {"classifier__hidden_layer_sizes": [(16,), (32,)]}
 
 
 @pytest.fixture(scope="module")
-def data(mnist):
+def data(stratified_split):
     """400 training images (40 per digit) and 200 others to predict."""
-    X, X_rest, y, _ = train_test_split(
-        mnist.X_train,
-        mnist.y_train,
-        train_size=N_IMAGES,
-        stratify=mnist.y_train,
-        random_state=0,
-    )
+    X, y, X_rest = stratified_split(N_IMAGES)
     return X, y, X_rest[:200]
 
 

@@ -22,7 +22,6 @@ from sklearn.model_selection import (
     RandomizedSearchCV,
     StratifiedKFold,
     check_cv,
-    train_test_split,
 )
 
 from skmnist import PrunedSearchCV, default_search_space, make_mnist_pipeline
@@ -44,15 +43,9 @@ CLI_DATA = [
 
 
 @pytest.fixture(scope="module")
-def small(mnist):
+def small(stratified_split):
     """600 training images, stratified: 60 per digit."""
-    X, _, y, _ = train_test_split(
-        mnist.X_train,
-        mnist.y_train,
-        train_size=N_IMAGES,
-        stratify=mnist.y_train,
-        random_state=0,
-    )
+    X, y, _ = stratified_split(N_IMAGES)
     return X, y
 
 
