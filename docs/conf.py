@@ -10,11 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
-# The gallery reads MNIST through the loader's own configuration; beside a checkout
-# in this workplace that is ../shared/data, elsewhere the per-user cache.
-_shared = ROOT.parent / "shared" / "data"
-if _shared.is_dir():
-    os.environ.setdefault("SKMNIST_DATA_HOME", str(_shared))
+# The gallery reads MNIST through the loader's own configuration (SKMNIST_DATA_HOME,
+# else the per-user cache, else Keras's cache, else a verified download).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 project = "skmnist"

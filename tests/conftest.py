@@ -1,25 +1,43 @@
 """Shared fixtures for the test suite."""
 
-from pathlib import Path
+import os
 
 import pytest
-
-# the root conftest.py sets SKMNIST_DATA_HOME to this folder unless the caller did
-SHARED_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-
-
-@pytest.fixture(scope="session")
-def shared_data_dir():
-    """The read-only folder holding ``mnist.npz`` and ``mnist-idx/``."""
-    return SHARED_DATA_DIR
 
 
 @pytest.fixture(scope="session")
 def mnist():
-    """The full MNIST Bunch, loaded once per session. Do not modify its arrays."""
-    from skmnist.data import load_mnist
+    """The full MNIST Bunch, loaded once per session. Do not modify its arrays.
+
+    Read through the loader's own configuration: the data home, Keras's cache, or
+    a verified download (once) into the data home.
+    """
+    from skmnist.datasets import load_mnist
 
     return load_mnist()
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist():
+    """The full Fashion-MNIST Bunch, loaded once per session. Do not modify it.
+
+    When it is neither on disk nor downloadable, fails with the loader's message,
+    which says how to get the data; skips only if the caller opted out with
+    ``SKMNIST_SKIP_FASHION=1`` (as for the browser and PostgreSQL tests).
+    """
+    from skmnist.datasets import DatasetNotFoundError, load_fashion_mnist
+
+    if os.environ.get("SKMNIST_SKIP_FASHION") == "1":
+        pytest.skip("SKMNIST_SKIP_FASHION=1: tests on the real Fashion-MNIST skipped")
+    try:
+        return load_fashion_mnist()
+    except DatasetNotFoundError as error:
+        pytest.fail(
+            f"This test needs the real Fashion-MNIST. {error} (`make test` installs "
+            "the Debian package when run as root; SKMNIST_SKIP_FASHION=1 skips these "
+            "tests.)",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")
