@@ -2,21 +2,27 @@ import pickle
 import subprocess
 import sys
 import tracemalloc
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import config_context
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skmnist
-from skmnist.preprocessing import ImageFlattener
+from skmnist._compat import InvalidParameterError
+from skmnist.preprocessing import ImageFlattener, ImageReshaper, PixelScaleWarning
+
+TRANSFORMERS = [ImageFlattener, ImageReshaper]
 
 
 @pytest.fixture
@@ -28,16 +34,51 @@ def images():
     return X
 
 
+@pytest.fixture
+def blank():
+    """Blank uint8 images: their dtype states the scale, so fitting is silent."""
+    return lambda *shape: np.zeros(shape, dtype=np.uint8)
+
+
 # sklearn's synthetic data, shifted to be non-negative because of the positive_only
-# tag, stays well below 255, so the default instance passes every check: no
-# expected failures and no need to loosen `scale`.
-@parametrize_with_checks([ImageFlattener()])
+# tag, stays within [0, 255], so scale="auto" learns 1 or 255 and the default
+# instances pass every check: no expected failures for either transformer.
+@parametrize_with_checks([ImageFlattener(), ImageReshaper()])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
+# Output-container checks that check_estimator does not yield (scikit-learn runs
+# them on its own transformers): the flattener passes them all. (The checks
+# themselves mix fitting with and without feature names: sklearn warns.)
+@pytest.mark.filterwarnings("ignore:X (does not )?ha(s|ve) .*feature names")
+@pytest.mark.parametrize(
+    "check_name",
+    [
+        "check_transformer_get_feature_names_out",
+        "check_transformer_get_feature_names_out_pandas",
+        "check_set_output_transform",
+        "check_set_output_transform_pandas",
+        "check_global_output_transform_pandas",
+    ],
+)
+def test_flattener_passes_output_container_checks(check_name):
+    getattr(estimator_checks, check_name)("ImageFlattener", ImageFlattener())
+
+
+# The reshaper passes check_set_output_transform; the four others above assume a
+# 2-D output (they count X_t.shape[1] features, or build a DataFrame from it), which
+# a (n, h, w, 1) output cannot be by design: its behaviour there is tested below
+# (test_reshaper_feature_names_describe_the_4d_output and the set_output tests).
+def test_reshaper_passes_default_set_output_check():
+    estimator_checks.check_set_output_transform("ImageReshaper", ImageReshaper())
+
+
 def test_lazy_reexport():
     assert skmnist.ImageFlattener is ImageFlattener
+    assert skmnist.ImageReshaper is ImageReshaper
+    assert skmnist.PixelScaleWarning is PixelScaleWarning
+    assert issubclass(PixelScaleWarning, UserWarning)
 
 
 def test_import_does_not_load_tensorflow():
@@ -64,15 +105,19 @@ def test_import_does_not_load_tensorflow():
         pytest.param(lambda X: np.asfortranarray(X), id="fortran-ordered"),
     ],
 )
-def test_input_forms_give_identical_output(images, to_input):
+@pytest.mark.parametrize("Transformer", TRANSFORMERS)
+def test_input_forms_give_identical_output(images, to_input, Transformer):
     image_shape = images.shape[1:]  # 4x5 is not square: flat forms need the hint
-    expected = images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
+    expected = images.astype(np.float32) / np.float32(255)
 
-    Xt = ImageFlattener(image_shape=image_shape).fit_transform(to_input(images))
+    Xt = Transformer(image_shape=image_shape).fit_transform(to_input(images))
 
     assert Xt.dtype == np.float32
     assert Xt.flags.c_contiguous
-    assert_array_equal(Xt, expected)
+    if Transformer is ImageFlattener:
+        assert_array_equal(Xt, expected.reshape(len(images), -1))
+    else:
+        assert_array_equal(Xt, expected[..., np.newaxis])
 
 
 def test_scales_to_unit_interval(images):
@@ -95,15 +140,24 @@ def test_transform_never_modifies_its_input():
     assert_array_equal(X, 255.0)
 
 
-@pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float64])
-def test_transform_allocates_only_its_output(dtype):
-    X = np.random.default_rng(0).integers(0, 256, size=(2000, 28, 28)).astype(dtype)
-    flattener = ImageFlattener().fit(X[:10])
+@pytest.mark.parametrize("Transformer", TRANSFORMERS)
+@pytest.mark.parametrize(
+    "make_X",
+    [
+        pytest.param(lambda X: X.astype(np.uint8), id="uint8"),
+        pytest.param(lambda X: X.astype(np.int64), id="int64"),
+        pytest.param(lambda X: X.astype(np.float64), id="float64"),
+        pytest.param(lambda X: X / 255.0, id="float64-unit"),
+    ],
+)
+def test_transform_allocates_only_its_output(make_X, Transformer):
+    X = make_X(np.random.default_rng(0).integers(0, 256, size=(2000, 28, 28)))
+    transformer = Transformer().fit(X[:10])
     output_nbytes = X.shape[0] * 28 * 28 * np.dtype(np.float32).itemsize
 
     tracemalloc.start()
     try:
-        Xt = flattener.transform(X)
+        Xt = transformer.transform(X)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -118,19 +172,19 @@ def test_transform_allocates_only_its_output(dtype):
     [(784, (28, 28)), (16, (4, 4)), (1, (1, 1)), (10, (1, 10)), (12, (1, 12))],
 )
 def test_flat_input_infers_image_shape(n_features, image_shape):
-    flattener = ImageFlattener().fit(np.zeros((2, n_features)))
+    flattener = ImageFlattener().fit(np.zeros((2, n_features), np.uint8))
     assert flattener.image_shape_ == image_shape
     assert flattener.n_features_in_ == n_features
 
 
 def test_image_shape_unflattens_flat_input():
-    flattener = ImageFlattener(image_shape=(3, 4)).fit(np.zeros((2, 12)))
+    flattener = ImageFlattener(image_shape=(3, 4)).fit(np.zeros((2, 12), np.uint8))
     assert flattener.image_shape_ == (3, 4)
     assert flattener.n_features_in_ == 12
 
 
 def test_fitted_on_flat_transforms_images():
-    flattener = ImageFlattener().fit(np.zeros((2, 16)))
+    flattener = ImageFlattener().fit(np.zeros((2, 16), np.uint8))
     assert flattener.transform(np.zeros((1, 4, 4))).shape == (1, 16)
 
 
@@ -138,14 +192,14 @@ def test_fitted_on_flat_transforms_images():
 
 
 def test_transform_refuses_other_image_shape():
-    flattener = ImageFlattener().fit(np.zeros((2, 28, 28)))
+    flattener = ImageFlattener().fit(np.zeros((2, 28, 28), np.uint8))
     msg = r"images of shape \(20, 20\) but ImageFlattener was fitted on \(28, 28\)"
     with pytest.raises(ValueError, match=msg):
         flattener.transform(np.zeros((2, 20, 20)))
 
 
 def test_transform_refuses_flat_input_of_other_width():
-    flattener = ImageFlattener().fit(np.zeros((2, 28, 28)))
+    flattener = ImageFlattener().fit(np.zeros((2, 28, 28), np.uint8))
     msg = (
         r"X has 400 features, but ImageFlattener is expecting 784 features as input "
         r"\(images of shape \(28, 28\)\)"
@@ -157,8 +211,14 @@ def test_transform_refuses_flat_input_of_other_width():
 @pytest.mark.parametrize(
     "X, msg",
     [
-        (np.zeros((2, 20, 20)), r"shape \(20, 20\) but image_shape=\(28, 28\)"),
-        (np.zeros((2, 700)), r"700 features, .* image_shape=\(28, 28\) \(784 pixels\)"),
+        (
+            np.zeros((2, 20, 20), np.uint8),
+            r"shape \(20, 20\) but image_shape=\(28, 28\)",
+        ),
+        (
+            np.zeros((2, 700), np.uint8),
+            r"700 features, .* image_shape=\(28, 28\) \(784 pixels\)",
+        ),
     ],
 )
 def test_fit_refuses_input_not_matching_image_shape(X, msg):
@@ -178,9 +238,9 @@ def test_fit_refuses_input_not_matching_image_shape(X, msg):
         ),
         pytest.param(
             [[300, 1]],
-            r"found maximum 300.0 > scale=255.0; pass already-scaled data with "
-            r"scale=1.0",
-            id="above-scale",
+            r"values up to 300.0 \(int64\), beyond the 8-bit range 0-255, so "
+            r"ImageFlattener\(scale='auto'\) cannot tell .* scale=65535.0",
+            id="above-255",
         ),
         pytest.param(
             [["a", "b"]], "dtype='numeric' is not compatible with .*strings", id="str"
@@ -210,10 +270,22 @@ def test_rejects_bad_input(X, msg):
         ImageFlattener().fit(X)
 
 
-def test_transform_rejects_bad_values_too():
-    flattener = ImageFlattener().fit(np.zeros((1, 2, 2)))
-    with pytest.raises(ValueError, match="found maximum 256.0 > scale=255.0"):
+def test_explicit_scale_refuses_values_above_it():
+    msg = (
+        r"found maximum 300.0 > scale=255.0; pass already-scaled data with "
+        r"scale=1.0, .* or use scale='auto'"
+    )
+    with pytest.raises(ValueError, match=msg):
+        ImageFlattener(scale=255.0).fit([[300, 1]])
+
+
+def test_transform_rejects_bad_values_too(blank):
+    flattener = ImageFlattener().fit(blank(1, 2, 2))
+    msg = r"values up to 256.0, above the scale .* \(scale_=255.0: 8-bit"
+    with pytest.raises(ValueError, match=msg):
         flattener.transform(np.full((1, 2, 2), 256))
+    with pytest.raises(ValueError, match="Negative values"):
+        flattener.transform(np.full((1, 2, 2), -1))
 
 
 @pytest.mark.parametrize(
@@ -223,7 +295,8 @@ def test_transform_rejects_bad_values_too():
         ({"scale": -1.0}, "'scale' parameter"),
         ({"scale": np.inf}, "'scale' parameter"),
         ({"scale": np.nan}, "'scale' parameter"),
-        ({"scale": "255"}, "'scale' parameter"),
+        ({"scale": "255"}, "'scale' parameter .* among {'auto'}"),
+        ({"scale": None}, "'scale' parameter"),
         ({"image_shape": [28, 28]}, "'image_shape' parameter .* instance of 'tuple'"),
         ({"image_shape": (28,)}, r"pair of positive ints .* Got \(28,\)"),
         ({"image_shape": (0, 28)}, "pair of positive ints"),
@@ -234,12 +307,12 @@ def test_transform_rejects_bad_values_too():
 def test_invalid_params_are_refused_in_fit(params, msg):
     flattener = ImageFlattener(**params)  # __init__ only stores
     with pytest.raises(InvalidParameterError, match=msg):
-        flattener.fit(np.zeros((1, 28, 28)))
+        flattener.fit(np.zeros((1, 28, 28), np.uint8))
 
 
 def test_image_shape_accepts_numpy_ints():
     flattener = ImageFlattener(image_shape=(np.int64(7), np.int64(112)))
-    image_shape = flattener.fit(np.zeros((1, 784))).image_shape_
+    image_shape = flattener.fit(np.zeros((1, 784), np.uint8)).image_shape_
     assert image_shape == (7, 112)
     assert all(type(side) is int for side in image_shape)
 
@@ -253,7 +326,8 @@ def test_transform_requires_fit():
 
 
 def test_feature_names_say_row_and_column():
-    names = ImageFlattener().fit(np.zeros((1, 28, 28))).get_feature_names_out()
+    flattener = ImageFlattener().fit(np.zeros((1, 28, 28), np.uint8))
+    names = flattener.get_feature_names_out()
     assert names.dtype == object
     assert len(names) == 784
     assert names[0] == "pixel_r00_c00"
@@ -276,13 +350,13 @@ def test_feature_names_follow_row_major_order(images):
 
 
 def test_feature_names_pad_each_index_to_its_own_width():
-    names = ImageFlattener().fit(np.zeros((1, 12))).get_feature_names_out()
+    names = ImageFlattener().fit(np.zeros((1, 12), np.uint8)).get_feature_names_out()
     assert names[0] == "pixel_r0_c00"
     assert names[-1] == "pixel_r0_c11"
 
 
 def test_dataframe_feature_names_are_validated():
-    df = pd.DataFrame(np.zeros((2, 4)), columns=["a", "b", "c", "d"])
+    df = pd.DataFrame(np.zeros((2, 4), np.uint8), columns=["a", "b", "c", "d"])
     flattener = ImageFlattener().fit(df)
 
     assert_array_equal(flattener.feature_names_in_, ["a", "b", "c", "d"])
@@ -349,3 +423,356 @@ def test_works_in_a_pipeline():
     assert_array_equal(
         pipe[:-1].get_feature_names_out()[:2], ["pixel_r0_c0", "pixel_r0_c1"]
     )
+
+
+# -- the pixel scale learned in fit (issue 10) -----------------------------------
+
+
+def _mnist_like(n=4, seed=0):
+    """uint8 digits-like images: a blank border and a 0-255 stroke area."""
+    X = np.zeros((n, 28, 28), dtype=np.uint8)
+    X[:, 6:22, 6:22] = np.random.default_rng(seed).integers(0, 256, (n, 16, 16))
+    X[:, 10, 10] = 255
+    return X
+
+
+@pytest.mark.parametrize(
+    "make_X, scale",
+    [
+        pytest.param(lambda X: X, 255.0, id="uint8"),
+        pytest.param(lambda X: X.astype(np.float64), 255.0, id="float64-0-255"),
+        pytest.param(lambda X: X.astype(np.float32), 255.0, id="float32-0-255"),
+        pytest.param(lambda X: X.astype(int), 255.0, id="int64-astype-int"),
+        pytest.param(lambda X: X.astype(np.int32), 255.0, id="int32"),
+        pytest.param(lambda X: X.tolist(), 255.0, id="nested-list"),
+        pytest.param(
+            lambda X: pd.DataFrame(
+                X.reshape(len(X), -1).astype(np.float64),
+                columns=[f"pixel{i}" for i in range(1, 785)],
+            ),
+            255.0,
+            id="openml-dataframe",
+        ),
+        pytest.param(lambda X: X / 255.0, 1.0, id="x255-float64"),
+        pytest.param(lambda X: X.astype(np.float32) / 255, 1.0, id="x255-float32"),
+        pytest.param(
+            lambda X: MinMaxScaler().fit_transform(X.reshape(len(X), -1)),
+            1.0,
+            id="minmax-scaler",
+        ),
+        pytest.param(lambda X: X > 127, 1.0, id="bool"),
+        pytest.param(lambda X: (X > 127).astype(np.uint8), 1.0, id="binarized-uint8"),
+        pytest.param(lambda X: (X > 127).astype(int), 1.0, id="binarized-int64"),
+        pytest.param(lambda X: (X > 127) * 1.0, 1.0, id="binarized-float"),
+        pytest.param(lambda X: X.astype(np.uint16) * 257, 65535.0, id="uint16"),
+        pytest.param(lambda X: X.astype(">u2") * 257, 65535.0, id="uint16-big-end"),
+    ],
+)
+@pytest.mark.parametrize("Transformer", TRANSFORMERS)
+def test_auto_scale_learns_how_pixels_are_held(make_X, scale, Transformer):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every form here is unambiguous: silent
+        transformer = Transformer().fit(make_X(_mnist_like()))
+        Xt = transformer.transform(make_X(_mnist_like(seed=1)))
+
+    assert transformer.scale_ == scale
+    assert Xt.dtype == np.float32
+    assert Xt.min() == 0.0 and Xt.max() == 1.0
+
+
+@pytest.mark.parametrize(
+    "make_X",
+    [
+        pytest.param(lambda X: X.astype(np.float64), id="float64-0-255"),
+        pytest.param(lambda X: X.astype(int), id="int64"),
+        pytest.param(lambda X: X.astype(np.float32) / 255, id="x255-float32"),
+        pytest.param(lambda X: X / 255.0, id="x255-float64"),
+        pytest.param(
+            lambda X: pd.DataFrame(X.reshape(len(X), -1).astype(np.float64)),
+            id="dataframe",
+        ),
+    ],
+)
+def test_every_form_of_the_same_images_gives_the_same_pixels(make_X):
+    X = _mnist_like()
+    expected = ImageFlattener().fit_transform(X)
+    assert_allclose(ImageFlattener().fit_transform(make_X(X)), expected, rtol=1e-6)
+
+
+def test_minmax_scaler_round_off_above_one_is_not_refused():
+    X = np.array([[0.0, 0.5, 1.0 + 4e-16]])  # as MinMaxScaler can produce
+    flattener = ImageFlattener().fit(X)
+    assert flattener.scale_ == 1.0
+    assert_allclose(flattener.transform(X), [[0.0, 0.5, 1.0]])
+
+
+def test_all_zero_batch_of_a_typed_dtype_is_silent(blank):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flattener = ImageFlattener().fit(blank(2, 4, 4))
+    assert flattener.scale_ == 255.0
+    assert_array_equal(flattener.transform(blank(1, 4, 4)), 0.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_all_zero_batch_without_a_typed_dtype_warns(dtype):
+    msg = r"all zeros, so its pixel scale cannot be learned; assuming .*scale_=1.0"
+    with pytest.warns(PixelScaleWarning, match=msg):
+        flattener = ImageFlattener().fit(np.zeros((2, 4, 4), dtype=dtype))
+    assert flattener.scale_ == 1.0
+
+
+@pytest.mark.parametrize("high", [255.5, 4095.0])
+def test_auto_refuses_floats_beyond_8_bits(high):
+    X = np.array([[[0.0, high]]])
+    msg = r"up to .* \(float64\), beyond the 8-bit range 0-255, .* scale=65535.0"
+    with pytest.raises(ValueError, match=msg):
+        ImageFlattener().fit(X)
+    # the ways out named by the message work
+    assert ImageFlattener(scale=4095.0).fit(X).transform(X).max() <= 1.0
+    assert ImageFlattener(scale=float(X.max())).fit_transform(X).max() == 1.0
+
+
+def test_uint16_holding_8_bit_values_warns_at_fit():
+    X = _mnist_like().astype(np.uint16)
+    msg = r"8-bit intensities stored as uint16, pass scale=255.0"
+    with pytest.warns(PixelScaleWarning, match=msg):
+        flattener = ImageFlattener().fit(X)
+    assert flattener.scale_ == 65535.0  # the dtype's range, as scikit-image reads it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ImageFlattener(scale=255.0).fit_transform(X).max() == 1.0
+
+
+def test_explicit_scale_too_large_for_the_data_warns_at_fit():
+    X = _mnist_like() / 255.0
+    msg = r"lie in \[0, 1.0\], .* uses scale_=255.0 .* pass scale=1.0 or scale='auto'"
+    with pytest.warns(PixelScaleWarning, match=msg):
+        ImageFlattener(scale=255.0).fit(X)
+
+
+def test_explicit_scale_keeps_the_old_behaviour():
+    X = np.array([[[0, 100], [200, 1000]]])
+    flattener = ImageFlattener(scale=1000.0).fit(X)
+    assert flattener.scale_ == 1000.0
+    assert_allclose(flattener.transform(X), [[0.0, 0.1, 0.2, 1.0]])
+
+
+# -- contradicting data at transform ---------------------------------------------
+
+
+@pytest.mark.parametrize("Transformer", TRANSFORMERS)
+@pytest.mark.parametrize(
+    "make_X",
+    [
+        pytest.param(lambda X: X / 255.0, id="x255-float64"),
+        pytest.param(lambda X: X.astype(np.float32) / 255, id="x255-float32"),
+        pytest.param(lambda X: X > 127, id="bool"),
+    ],
+)
+def test_scaled_data_after_fitting_on_8_bit_warns(Transformer, make_X):
+    transformer = Transformer().fit(_mnist_like())
+    msg = (
+        r"All pixel values of X lie in \[0, 1.0\], but \w+ was fitted with "
+        r"scale_=255.0 \(8-bit intensities, 0-255\): .* below 1/255 .* already "
+        r"scaled \(e.g. X / 255\): pass them in the units of the data seen in fit "
+        r"\(X \* 255\), or refit"
+    )
+    with pytest.warns(PixelScaleWarning, match=msg) as record:
+        transformer.transform(make_X(_mnist_like(seed=1)))
+    # the warning points at the caller, not at skmnist's or scikit-learn's code
+    assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize("Transformer", TRANSFORMERS)
+def test_8_bit_data_after_fitting_on_scaled_is_an_error(Transformer):
+    transformer = Transformer().fit(_mnist_like() / 255.0)
+    msg = (
+        r"values up to 255.0, above the scale \w+ was fitted with \(scale_=1.0: "
+        r"pixels within \[0, 1\]\). If they are 8-bit intensities, divide them "
+        r"by 255 .* \(X / 255\), or refit .* MinMaxScaler\(clip=True\)"
+    )
+    with pytest.raises(ValueError, match=msg):
+        transformer.transform(_mnist_like(seed=1))
+
+
+def test_minmax_scaler_test_pixels_above_one_are_refused_with_the_way_out():
+    X_train = _mnist_like()
+    X_test = X_train.copy()
+    X_test[:, 0, 0] = 7  # a pixel always 0 in the training images
+    flat = X_train.reshape(len(X_train), -1)
+    flattener = ImageFlattener().fit(MinMaxScaler().fit_transform(flat))
+    leaky = MinMaxScaler().fit(flat).transform(X_test.reshape(len(X_test), -1))
+    with pytest.raises(ValueError, match=r"MinMaxScaler\(clip=True\)"):
+        flattener.transform(leaky)
+    clipped = MinMaxScaler(clip=True).fit(flat)
+    assert flattener.transform(clipped.transform(X_test.reshape(4, -1))).max() == 1
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        pytest.param(np.zeros((1, 28, 28)), id="blank-float"),
+        pytest.param(np.zeros((1, 28, 28), np.uint8), id="blank-uint8"),
+        pytest.param(_mnist_like().astype(np.float64), id="float64-0-255"),
+        pytest.param(np.full((1, 28, 28), 2, np.uint8), id="faint-but-above-1"),
+    ],
+)
+def test_consistent_data_after_fitting_on_8_bit_is_silent(X):
+    flattener = ImageFlattener().fit(_mnist_like())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flattener.transform(X)
+
+
+def test_data_divided_twice_warns():
+    flattener = ImageFlattener().fit(_mnist_like() / 255.0)
+    with pytest.warns(PixelScaleWarning, match=r"scale_=1.0 \(pixels within"):
+        flattener.transform(_mnist_like() / 255.0 / 255.0)
+
+
+def test_warning_can_be_made_an_error():
+    flattener = ImageFlattener().fit(_mnist_like())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PixelScaleWarning)
+        with pytest.raises(PixelScaleWarning):
+            flattener.transform(_mnist_like() / 255.0)
+
+
+def _as_pickled_by_skmnist_0_1(**fitted_state):
+    """A flattener in the state skmnist 0.1 pickled: numeric scale, no ``scale_``."""
+    old = ImageFlattener.__new__(ImageFlattener)
+    old.__dict__.update({"scale": 255.0, "image_shape": None, **fitted_state})
+    return pickle.dumps(old)
+
+
+def test_pickles_from_before_scale_was_learned_still_predict():
+    loaded = pickle.loads(
+        _as_pickled_by_skmnist_0_1(image_shape_=(28, 28), n_features_in_=784)
+    )
+    X = _mnist_like()
+
+    assert loaded.scale_ == 255.0
+    assert_array_equal(loaded.transform(X), ImageFlattener().fit_transform(X))
+    with pytest.warns(PixelScaleWarning, match="X \\* 255"):
+        loaded.transform(X / 255.0)
+    assert_allclose(loaded.inverse_transform(loaded.transform(X)).max(), 255.0)
+
+
+def test_unfitted_pickles_from_before_keep_their_explicit_scale():
+    loaded = pickle.loads(_as_pickled_by_skmnist_0_1())
+    assert not hasattr(loaded, "scale_")
+    assert loaded.fit(_mnist_like()).scale_ == 255.0  # scale=255.0, as set
+
+
+# -- ImageReshaper ---------------------------------------------------------------
+
+
+def test_reshaper_outputs_4d_float32_in_image_order(images):
+    reshaper = ImageReshaper().fit(images)
+    Xt = reshaper.transform(images)
+
+    assert Xt.shape == (3, 4, 5, 1)
+    assert Xt.dtype == np.float32 and Xt.flags.c_contiguous
+    assert_array_equal(Xt[..., 0], images / np.float32(255))
+    assert reshaper.image_shape_ == (4, 5) and reshaper.n_features_in_ == 20
+
+
+def test_reshaper_unflattens_flat_input(images):
+    flat = images.reshape(3, -1)
+    assert ImageReshaper(image_shape=(4, 5)).fit_transform(flat).shape == (3, 4, 5, 1)
+    square = ImageReshaper().fit_transform(np.zeros((2, 16), np.uint8))
+    assert square.shape == (2, 4, 4, 1)
+
+
+def test_reshaper_shares_the_flatteners_validation(images):
+    reshaper = ImageReshaper().fit(images)
+    with pytest.raises(ValueError, match="fitted on \\(4, 5\\); resize"):
+        reshaper.transform(np.zeros((1, 5, 4), np.uint8))
+    with pytest.raises(ValueError, match="3 channels"):
+        ImageReshaper().fit(np.zeros((1, 4, 4, 3)))
+    with pytest.raises(InvalidParameterError, match="'scale' parameter"):
+        ImageReshaper(scale=0).fit(images)
+
+
+@pytest.mark.parametrize("squeeze", [False, True])
+def test_reshaper_inverse_transform_round_trip(images, squeeze):
+    reshaper = ImageReshaper().fit(images)
+    Xt = reshaper.transform(images)
+
+    restored = reshaper.inverse_transform(Xt[..., 0] if squeeze else Xt)
+
+    assert restored.shape == images.shape and restored.dtype == np.float32
+    assert_allclose(restored, images, rtol=1e-6)
+    assert not np.shares_memory(restored, Xt)
+
+
+def test_reshaper_inverse_transform_refuses_other_shapes(images):
+    reshaper = ImageReshaper().fit(images)
+    with pytest.raises(ValueError, match="expecting 20 features"):
+        reshaper.inverse_transform(np.zeros((1, 5, 4, 1)))
+
+
+def test_reshaper_feature_names_describe_the_4d_output(images):
+    reshaper = ImageReshaper().fit(images)
+    names = reshaper.get_feature_names_out()
+    flat = reshaper.transform(images).reshape(len(images), -1)
+
+    assert_array_equal(names, ImageFlattener().fit(images).get_feature_names_out())
+    assert len(names) == flat.shape[1] == 20
+    assert names[6] == "pixel_r1_c1"
+    assert flat[0, 6] == np.float32(images[0, 1, 1]) / np.float32(255)
+
+
+@pytest.mark.parametrize("container", ["pandas", "polars"])
+def test_reshaper_refuses_dataframe_output(container):
+    with pytest.raises(ValueError, match=f"4-D arrays .* transform='{container}'"):
+        ImageReshaper().set_output(transform=container)
+    pipe = make_pipeline(ImageReshaper(), LogisticRegression())
+    with pytest.raises(ValueError, match="ImageFlattener for a DataFrame"):
+        pipe.set_output(transform=container)
+
+
+def test_reshaper_default_output_is_allowed(images):
+    reshaper = ImageReshaper().set_output(transform="default")
+    assert isinstance(reshaper.fit_transform(images), np.ndarray)
+
+
+def test_global_pandas_output_leaves_the_reshaper_an_array(images):
+    with config_context(transform_output="pandas"):
+        out = ImageReshaper().fit_transform(images)
+        flat_out = ImageFlattener().fit_transform(images)
+    assert isinstance(out, np.ndarray) and out.shape == (3, 4, 5, 1)
+    assert isinstance(flat_out, pd.DataFrame)
+
+
+def test_reshaper_clone_and_pickle_round_trip(images):
+    reshaper = ImageReshaper(image_shape=(4, 5)).fit(images)
+    assert clone(reshaper).get_params() == {"scale": "auto", "image_shape": (4, 5)}
+    loaded = pickle.loads(pickle.dumps(reshaper))
+    assert loaded.scale_ == 255.0
+    assert_array_equal(loaded.transform(images), reshaper.transform(images))
+
+
+# -- the default pipeline on each form (trains a small network) ------------------
+
+
+def test_default_pipeline_trains_as_well_on_scaled_floats(stratified_split, mnist):
+    from skmnist import make_mnist_pipeline
+
+    X, y, _ = stratified_split(3000)
+    X_test, y_test = mnist.X_test[:2000], mnist.y_test[:2000]
+
+    on_uint8 = make_mnist_pipeline(epochs=2, random_state=0).fit(X, y)
+    on_scaled = make_mnist_pipeline(epochs=2, random_state=0).fit(X / 255.0, y)
+    uint8_accuracy = on_uint8.score(X_test, y_test)
+    scaled_accuracy = on_scaled.score(X_test / 255.0, y_test)
+
+    assert on_scaled[0].scale_ == 1.0
+    assert uint8_accuracy > 0.8  # 0.86 with this seed
+    assert abs(scaled_accuracy - uint8_accuracy) < 0.01
+    # contradicting data at predict: a warning one way, an error the other
+    with pytest.warns(PixelScaleWarning, match="X \\* 255"):
+        on_uint8.predict(X_test[:50] / 255.0)
+    with pytest.raises(ValueError, match="X / 255"):
+        on_scaled.predict(X_test[:50])
