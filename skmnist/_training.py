@@ -29,6 +29,8 @@ import functools
 
 import numpy as np
 
+from skmnist._compat import concrete_call_flat, tensor_from_dlpack
+
 # rows per call of the prediction function: bounds the activations' memory
 # (~1.6 kB per row for the reference network) on very large inputs
 PREDICT_CHUNK = 16384
@@ -43,8 +45,9 @@ def epoch_permutations(n_samples, seed, first_epoch, n_epochs, shuffle=True):
     --------
     >>> epoch_permutations(5, seed=0, first_epoch=0, n_epochs=2).shape
     (2, 5)
-    >>> (epoch_permutations(5, 0, 1, 1) == epoch_permutations(5, 0, 0, 2)[1:]).all()
-    np.True_
+    >>> later = epoch_permutations(5, 0, 1, 1)  # epoch 1 alone: the same order
+    >>> bool((later == epoch_permutations(5, 0, 0, 2)[1:]).all())
+    True
     """
     if not shuffle:
         return np.tile(np.arange(n_samples, dtype=np.int32), (n_epochs, 1))
@@ -62,8 +65,14 @@ class CompiledNetwork:
     Parameters
     ----------
     model : keras.Model
-        A compiled model with one input of shape ``(n_features,)`` and a softmax
+        A compiled model with one input, of any per-sample shape (``(n_features,)``
+        for the perceptron, ``(height, width, 1)`` for the convnet), and a softmax
         output; its optimizer is used for training.
+
+    Attributes
+    ----------
+    input_shape : tuple of int
+        Shape of one sample, read from the model (``model.inputs[0].shape[1:]``).
 
     Notes
     -----
@@ -78,8 +87,8 @@ class CompiledNetwork:
         import tensorflow as tf
 
         self.model = model
-        n_features = model.inputs[0].shape[-1]
-        matrix = tf.TensorSpec([None, n_features], tf.float32)
+        self.input_shape = tuple(int(d) for d in model.inputs[0].shape[1:])
+        matrix = tf.TensorSpec([None, *self.input_shape], tf.float32)
         vector = tf.TensorSpec([None], tf.float32)
         labels = tf.TensorSpec([None], tf.int32)
         order = tf.TensorSpec([None], tf.int32)
@@ -176,7 +185,7 @@ class CompiledNetwork:
         return {key: float(value) for key, value in self._evaluate(X, y, w).items()}
 
     def predict(self, X):
-        """Probabilities of a C-contiguous float32 matrix, as a NumPy array."""
+        """Probabilities of a C-contiguous float32 array, as a NumPy array."""
         import tensorflow as tf
 
         if self._predict_concrete is None:
@@ -201,10 +210,10 @@ def _fast_caller(concrete):
     a tenth of a one-image pipeline prediction). ``_call_flat`` is private, so the
     public call is the fallback if it is missing or behaves differently.
     """
-    call_flat = getattr(concrete, "_call_flat", None)
-    captured = getattr(concrete, "captured_inputs", None)
-    if call_flat is None or captured is None:
+    found = concrete_call_flat(concrete)
+    if found is None:
         return concrete
+    call_flat, captured = found
 
     def run(x):
         return call_flat([x], captured)
@@ -212,7 +221,7 @@ def _fast_caller(concrete):
     try:
         import tensorflow as tf
 
-        probe = tf.zeros([1, concrete.inputs[0].shape[-1]], tf.float32)
+        probe = tf.zeros([1, *concrete.inputs[0].shape[1:]], tf.float32)
         if np.array_equal(run(probe).numpy(), concrete(probe).numpy()):
             return run
     except Exception:  # noqa: BLE001 - any surprise: use the public call
@@ -254,6 +263,6 @@ def _shared_tensor(X):
         np.copyto(aligned, X)
         X = aligned
     try:
-        return tf.experimental.dlpack.from_dlpack(X.__dlpack__())
+        return tensor_from_dlpack(X)
     except (AttributeError, BufferError, TypeError, ValueError):
         return tf.convert_to_tensor(X)

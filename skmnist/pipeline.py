@@ -1,34 +1,59 @@
-"""The ready-made MNIST pipeline: image flattener, then the Keras classifier."""
+"""The ready-made MNIST pipelines: an image step, then a Keras classifier."""
+
+import importlib
 
 from sklearn.pipeline import Pipeline
 
-from skmnist.preprocessing import ImageFlattener
+from skmnist import preprocessing
+
+# model name -> (image step name, its class, classifier module, classifier class);
+# imported on use: building a pipeline loads only the family asked for
+MODELS = {
+    "mlp": ("flatten", "ImageFlattener", "skmnist.models.mlp", "KerasMLPClassifier"),
+    "cnn": ("reshape", "ImageReshaper", "skmnist.models.cnn", "KerasCNNClassifier"),
+}
 
 
-def make_mnist_pipeline(**params):
-    """Build ``Pipeline([("flatten", ImageFlattener()), ("classifier", ...)])``.
+def make_mnist_pipeline(model="mlp", **params):
+    """Build the image step and the classifier of one network family as a Pipeline.
+
+    - ``model="mlp"`` (default): ``Pipeline([("flatten", ImageFlattener()),
+      ("classifier", KerasMLPClassifier(**params))])``, the reference MNIST model
+      at the defaults;
+    - ``model="cnn"``: ``Pipeline([("reshape", ImageReshaper()),
+      ("classifier", KerasCNNClassifier(**params))])``, which keeps each image's
+      two dimensions.
 
     The pipeline takes images of shape ``(n, 28, 28)`` (uint8, as loaded by
-    :func:`skmnist.load_mnist`) straight in. At the defaults it is the reference
-    MNIST model; searches address the classifier's parameters as
-    ``classifier__hidden_layer_sizes``, ``classifier__dropout`` and so on.
-    TensorFlow is imported here, on first use.
+    :func:`skmnist.load_mnist`) straight in. Searches address the classifier's
+    parameters as ``classifier__hidden_layer_sizes``, ``classifier__dropout``
+    and so on. TensorFlow is imported here, on first use.
 
     Parameters
     ----------
+    model : {"mlp", "cnn"}, default="mlp"
+        The network family.
     **params : dict
-        Parameters of :class:`skmnist.KerasMLPClassifier`, for example
-        ``epochs=3`` or ``hidden_layer_sizes=(512, 128)``.
+        Parameters of the classifier (:class:`skmnist.KerasMLPClassifier` or
+        :class:`skmnist.models.KerasCNNClassifier`), for example ``epochs=3``
+        or ``hidden_layer_sizes=(512, 128)``.
 
     Returns
     -------
     pipeline : sklearn.pipeline.Pipeline
-        Unfitted pipeline with steps ``"flatten"`` and ``"classifier"``.
+        Unfitted pipeline with steps ``"flatten"`` (or ``"reshape"``) and
+        ``"classifier"``.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not one of the families.
 
     See Also
     --------
-    skmnist.KerasMLPClassifier : The classifier and its parameters.
-    skmnist.ImageFlattener : The first step.
+    skmnist.KerasMLPClassifier : The dense classifier and its parameters.
+    skmnist.models.KerasCNNClassifier : The convolutional classifier.
+    skmnist.ImageFlattener : The first step of the dense pipeline.
 
     Examples
     --------
@@ -40,11 +65,15 @@ def make_mnist_pipeline(**params):
     >>> pipe.get_params()["classifier__epochs"], is_classifier(pipe)
     (3, True)
     """
-    from skmnist.model import KerasMLPClassifier
-
-    return Pipeline(
-        [("flatten", ImageFlattener()), ("classifier", KerasMLPClassifier(**params))]
-    )
+    if not isinstance(model, str) or model not in MODELS:
+        raise ValueError(
+            f"model must be one of {sorted(MODELS)} (the network family); "
+            f"got {model!r}."
+        )
+    step, transformer, module, classifier = MODELS[model]
+    images = getattr(preprocessing, transformer)
+    estimator = getattr(importlib.import_module(module), classifier)
+    return Pipeline([(step, images()), ("classifier", estimator(**params))])
 
 
 def final_classifier(estimator, *, attribute="model_"):
@@ -53,7 +82,7 @@ def final_classifier(estimator, *, attribute="model_"):
     Parameters
     ----------
     estimator : estimator or Pipeline
-        A fitted :class:`skmnist.KerasMLPClassifier`, or a pipeline ending in one.
+        A fitted skmnist classifier (either family), or a pipeline ending in one.
     attribute : str, default="model_"
         Fitted attribute whose absence means "not fitted".
 

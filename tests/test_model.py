@@ -1,19 +1,24 @@
-"""KerasMLPClassifier: scikit-learn compatibility, reproducibility, training."""
+"""KerasMLPClassifier on the shared engine: sklearn compatibility, training, state."""
 
 import os
 import pickle
+import pickletools
 import random
+import subprocess
+import sys
 
 import joblib
 import numpy as np
 import pytest
 from sklearn.base import ClassifierMixin, clone, is_classifier
 from sklearn.datasets import load_digits
-from sklearn.metrics import RocCurveDisplay
-from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.metrics import RocCurveDisplay, recall_score
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmnist import KerasMLPClassifier
+from skmnist._compat import InvalidParameterError
+from skmnist.models import BaseKerasClassifier
 
 # Each expected failure of scikit-learn's estimator checks, and why it is right.
 EXPECTED_FAILED_CHECKS = {
@@ -70,10 +75,16 @@ def test_mixin_order_cannot_be_fixed_in_a_subclass():
 
 
 def test_scikeras_alone_is_not_a_classifier_but_ours_is():
-    # the trap this class exists to fix (scikit-learn >= 1.6)
+    # the trap this class exists to fix (scikit-learn >= 1.6): plain scikeras is not
+    # seen as a classifier (1.7+) or cannot even report its tags (1.6.x, scikeras#332)
     from scikeras.wrappers import KerasClassifier
 
-    assert not is_classifier(KerasClassifier())
+    try:
+        plain = is_classifier(KerasClassifier())
+    except AttributeError as exc:
+        assert "__sklearn_tags__" in str(exc)
+        plain = False
+    assert not plain
     assert is_classifier(KerasMLPClassifier())
 
 
@@ -248,6 +259,8 @@ def test_binary_problem_works_with_roc_curve_display(digits):
         ({"activation": "sine"}, "activation"),
         ({"optimizer": "lion"}, "optimizer"),
         ({"epochs": 0}, "epochs"),
+        ({"class_weight": "auto"}, "class_weight"),
+        ({"class_weight": [1, 2]}, "class_weight"),
     ],
 )
 def test_bad_parameters_are_refused_at_fit(digits, params, match):
@@ -270,3 +283,191 @@ def test_fitted_classifier_survives_clone_pickle_and_joblib(digits, tmp_path):
     fresh = clone(clf)
     assert fresh.get_params() == clf.get_params()
     assert not hasattr(fresh, "model_")
+
+
+# --- the shared engine and the old import path ------------------------------------
+
+
+def test_mlp_is_an_architecture_on_the_shared_engine():
+    assert issubclass(KerasMLPClassifier, BaseKerasClassifier)
+    own = {"hidden_layer_sizes", "activation", "dropout"}
+    shared = set(BaseKerasClassifier._parameter_constraints)
+    assert set(KerasMLPClassifier._parameter_constraints) == own | shared
+    assert set(KerasMLPClassifier().get_params()) == own | shared
+    # the engine itself defines no network
+    with pytest.raises(NotImplementedError, match="_build_network"):
+        BaseKerasClassifier(epochs=1).fit(np.zeros((4, 3)), [0, 1, 0, 1])
+
+
+def test_import_of_the_models_package_loads_no_tensorflow():
+    code = (
+        "import skmnist.models, skmnist.pipeline, sys\n"
+        "print([m for m in ('tensorflow', 'keras', 'scikeras') if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_old_import_path_and_its_pickles_keep_working(digits, monkeypatch):
+    from skmnist import model, models
+
+    assert model.KerasMLPClassifier is models.KerasMLPClassifier is KerasMLPClassifier
+    X, y = digits
+    clf = small_classifier(epochs=1).fit(X, y)
+    expected = clf.predict_proba(X)
+    # a file saved by the previous release names skmnist.model.KerasMLPClassifier
+    # and has no class_weight (then a fixed class attribute)
+    monkeypatch.setattr(KerasMLPClassifier, "__module__", "skmnist.model")
+    del clf.class_weight
+    old_file = pickle.dumps(clf)
+    monkeypatch.undo()
+    names = {arg for _, arg, _ in pickletools.genops(old_file) if isinstance(arg, str)}
+    assert "skmnist.model" in names and "skmnist.models.mlp" not in names
+    assert "class_weight" not in names
+    restored = pickle.loads(old_file)
+    assert type(restored) is KerasMLPClassifier
+    assert restored.class_weight is None
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+    assert clone(restored).get_params()["class_weight"] is None
+    restored.partial_fit(X, y)
+    assert restored.n_iter_ == 2
+
+
+def test_another_keras_backend_gets_one_clear_error():
+    # jax is not installed: without our check Keras itself would fail to import it
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    code = "from skmnist import make_mnist_pipeline\nmake_mnist_pipeline()"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("skmnist._compat.KerasBackendError")
+    assert "KERAS_BACKEND" in last and "'jax'" in last and "tensorflow" in last
+    assert "No module named" not in result.stderr
+
+
+# --- partial_fit and early stopping (as scikit-learn's MLPClassifier) ------------
+
+
+def test_early_stopping_stops_fit_when_the_loss_does_not_improve_by_tol(digits):
+    X, y = digits
+    clf = small_classifier(epochs=10, early_stopping=True, n_iter_no_change=1, tol=10)
+    clf.fit(X, y)
+    assert clf.n_iter_ == 2  # epoch 1 improves on nothing, epoch 2 not by 10
+    assert len(clf.history_["val_loss"]) == 2
+
+
+def test_partial_fit_trains_every_row_and_ignores_early_stopping(digits):
+    X, y = digits
+    stopping = small_classifier(early_stopping=True, n_iter_no_change=1, tol=10)
+    plain = small_classifier(early_stopping=False)
+    for _ in range(10):
+        stopping.partial_fit(X, y, classes=np.unique(y))
+        plain.partial_fit(X, y, classes=np.unique(y))
+    assert stopping.n_iter_ == plain.n_iter_ == 10
+    assert set(stopping.history_) == {"loss", "accuracy"}  # no validation split
+    # the same epochs over the same (all) rows: the very same network
+    assert stopping.history_["loss"] == plain.history_["loss"]
+    np.testing.assert_array_equal(stopping.predict_proba(X), plain.predict_proba(X))
+
+
+# --- class_weight -----------------------------------------------------------------
+
+
+def test_class_weight_dict_is_a_per_class_sample_weight(digits):
+    X, y = digits
+    weights = {0: 4.0, 3: 0.5}  # exact in float32: products are exact too
+    per_row = np.array([weights.get(label, 1.0) for label in y], dtype=np.float32)
+    by_class = small_classifier(epochs=2, class_weight=weights).fit(X, y)
+    by_sample = small_classifier(epochs=2).fit(X, y, sample_weight=per_row)
+    expected = by_sample.predict_proba(X)
+    np.testing.assert_array_equal(by_class.predict_proba(X), expected)
+    assert not np.array_equal(
+        small_classifier(epochs=2).fit(X, y).predict_proba(X), expected
+    )
+
+
+def test_class_weight_and_sample_weight_multiply(digits):
+    X, y = digits
+    sample_weight = np.where(np.arange(len(y)) % 2 == 0, 2.0, 0.25)
+    before = sample_weight.copy()
+    both = small_classifier(epochs=2, class_weight={1: 0.5, 7: 4.0})
+    both.fit(X, y, sample_weight=sample_weight)
+    np.testing.assert_array_equal(sample_weight, before)  # not scaled in place
+    product = sample_weight * np.select([y == 1, y == 7], [0.5, 4.0], 1.0)
+    alone = small_classifier(epochs=2).fit(X, y, sample_weight=product)
+    np.testing.assert_array_equal(both.predict_proba(X), alone.predict_proba(X))
+
+
+def test_balanced_class_weight_is_sklearns(digits):
+    X, y = digits
+    keep = (y != 5) | (np.arange(len(y)) % 4 == 0)  # make digit 5 rare
+    X, y = X[keep], y[keep]
+    classes = np.unique(y)
+    sklearn_weights = dict(
+        zip(
+            classes, compute_class_weight("balanced", classes=classes, y=y), strict=True
+        )
+    )
+    balanced = small_classifier(epochs=2, class_weight="balanced").fit(X, y)
+    as_dict = small_classifier(epochs=2, class_weight=sklearn_weights).fit(X, y)
+    np.testing.assert_array_equal(balanced.predict_proba(X), as_dict.predict_proba(X))
+
+
+def test_class_weight_with_string_labels(digits):
+    X, y = digits
+    names = np.array(["even", "odd"])[y % 2]
+    clf = small_classifier(epochs=2, class_weight={"odd": 2.0}).fit(X, names)
+    assert set(clf.classes_) == {"even", "odd"}
+
+
+def test_class_weight_naming_an_unknown_label_is_refused(digits):
+    X, y = digits
+    clf = small_classifier(epochs=1, class_weight={0: 2.0, 42: 1.0})
+    with pytest.raises(ValueError, match=r"\[42\].*not classes of y"):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match=r"class_weight\[0\] must be a number >= 0"):
+        small_classifier(epochs=1, class_weight={0: -1.0}).fit(X, y)
+
+
+def test_partial_fit_refuses_balanced_and_accepts_a_dict(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
+        small_classifier(class_weight="balanced").partial_fit(X, y)
+    weights = {0: 4.0}
+    clf = small_classifier(class_weight=weights).partial_fit(X, y)
+    per_row = np.where(y == 0, 4.0, 1.0)
+    alone = small_classifier().partial_fit(X, y, sample_weight=per_row)
+    np.testing.assert_array_equal(clf.predict_proba(X), alone.predict_proba(X))
+
+
+def test_balanced_class_weight_raises_the_minority_recall(mnist):
+    # digit 0 with 30 training images against 600 of every other digit
+    rng = np.random.default_rng(0)
+    rows = np.concatenate(
+        [
+            rng.choice(np.flatnonzero(mnist.y_train == digit), size, replace=False)
+            for digit, size in [(0, 30)] + [(d, 600) for d in range(1, 10)]
+        ]
+    )
+    X = (mnist.X_train[rows].reshape(len(rows), -1) / np.float32(255)).astype(
+        np.float32
+    )
+    y = mnist.y_train[rows]
+    X_test = (mnist.X_test.reshape(len(mnist.X_test), -1) / np.float32(255)).astype(
+        np.float32
+    )
+    recall = {}
+    for class_weight in (None, "balanced"):
+        clf = KerasMLPClassifier(
+            hidden_layer_sizes=(64,),
+            epochs=3,
+            class_weight=class_weight,
+            random_state=0,
+        ).fit(X, y)
+        recall[class_weight] = recall_score(mnist.y_test == 0, clf.predict(X_test) == 0)
+    print(f"digit-0 recall: None {recall[None]:.3f}, balanced {recall['balanced']:.3f}")
+    assert recall["balanced"] > recall[None] + 0.05

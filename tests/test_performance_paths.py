@@ -1,4 +1,4 @@
-"""The fast paths of KerasMLPClassifier behave exactly like the slow ones.
+"""The engine's fast paths behave exactly like the slow ones, for any input shape.
 
 Behaviour only: how fast they are is measured by ``benchmarks/run.py``, never here.
 """
@@ -14,6 +14,8 @@ import pytest
 from sklearn.datasets import load_digits
 
 from skmnist import KerasMLPClassifier, _training
+from skmnist._network import layer_seeds
+from skmnist.models import BaseKerasClassifier
 
 
 @pytest.fixture(scope="module")
@@ -232,3 +234,106 @@ def test_silent_by_default(digits, capsys):
     X, y = digits
     small(epochs=1).fit(X, y)
     assert capsys.readouterr().out == ""
+
+
+# --- the engine takes its input shape from the model, not a 2-D assumption --------
+
+
+class TinyImageClassifier(BaseKerasClassifier):
+    """A minimal image architecture: (n, h, w) or (n, h, w, 1) in, one dense layer."""
+
+    _allow_nd = True
+
+    def __init__(self, *, epochs=2, batch_size=32, learning_rate=0.01, random_state=0):
+        super().__init__(
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            random_state=random_state,
+        )
+
+    def _network_input(self, X):
+        return X[..., None] if X.ndim == 3 else X
+
+    def _build_network(self, input_shape, n_classes, seed):
+        (kernel_seed, _) = layer_seeds(seed, 1)
+        init = keras.initializers.GlorotUniform(seed=kernel_seed)
+        return keras.Sequential(
+            [
+                keras.Input(shape=input_shape),
+                keras.layers.Flatten(),
+                keras.layers.Dense(n_classes, "softmax", kernel_initializer=init),
+            ]
+        )
+
+
+@pytest.fixture(scope="module")
+def images(digits):
+    X, y = digits
+    return np.ascontiguousarray(X.reshape(-1, 8, 8)), y
+
+
+@pytest.fixture(scope="module")
+def fitted_images(images):
+    X, y = images
+    return TinyImageClassifier().fit(X, y)
+
+
+def test_image_engine_reads_its_input_shape_from_the_model(fitted_images, images):
+    X, y = images
+    clf = fitted_images
+    assert clf._network().input_shape == (8, 8, 1)
+    assert tuple(clf.model_.inputs[0].shape[1:]) == (8, 8, 1)
+    assert clf.n_features_in_ == 64
+    assert clf.score(X, y) > 0.8
+    expected = clf.model_.predict(X[..., None], verbose=0)
+    np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_image_fast_path_passes_the_models_shape_through_uncopied(
+    fitted_images, images
+):
+    X, _ = images
+    X4 = np.ascontiguousarray(X[:5, :, :, None])
+    assert fitted_images._validate_data(X4)[0] is X4
+    # (n, h, w) takes the full path, reshaped without a copy, to the same answer
+    np.testing.assert_array_equal(
+        fitted_images.predict_proba(X[:5]), fitted_images.predict_proba(X4)
+    )
+    np.testing.assert_array_equal(
+        fitted_images.predict_proba(X[:5].astype(np.float64).tolist()),
+        fitted_images.predict_proba(X4),
+    )
+
+
+def test_image_engine_refuses_other_shapes_naming_both(fitted_images, images):
+    X, _ = images
+    with pytest.raises(ValueError, match=r"\(6, 6, 1\).*\(8, 8, 1\)"):
+        fitted_images.predict(np.ascontiguousarray(X[:5, :6, :6]))
+    with pytest.raises(ValueError, match=r"\(64,\).*\(8, 8, 1\)"):
+        fitted_images.predict(X[:5].reshape(5, 64))
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        fitted_images.predict(X[0, 0])
+    bad = X[:5].copy()
+    bad[1, 2, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fitted_images.predict(bad[..., None])
+
+
+def test_image_engine_partial_fit_equals_fit(images):
+    X, y = images
+    full = TinyImageClassifier(epochs=3).fit(X, y)
+    stepwise = TinyImageClassifier()
+    for _ in range(3):
+        stepwise.partial_fit(X, y, classes=np.unique(y))
+    np.testing.assert_array_equal(full.predict_proba(X), stepwise.predict_proba(X))
+    assert stepwise._network()._train_epoch.experimental_get_tracing_count() == 1
+
+
+def test_shared_tensor_keeps_an_image_batchs_shape_and_values(images):
+    X, _ = images
+    unaligned = np.empty(X.size + 1, dtype=np.float32)[1:].reshape(X.shape)
+    unaligned[...] = X
+    tensor = _training._shared_tensor(unaligned[..., None])
+    assert tuple(tensor.shape) == (*X.shape, 1)
+    np.testing.assert_array_equal(tensor.numpy()[..., 0], X)

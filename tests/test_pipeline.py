@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.base import is_classifier
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.model_selection import (
     GridSearchCV,
@@ -12,6 +13,7 @@ from sklearn.model_selection import (
 )
 
 from skmnist import ImageFlattener, KerasMLPClassifier, make_mnist_pipeline
+from skmnist.pipeline import final_classifier
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +108,39 @@ def test_pipeline_accepts_images_in_every_layout(subset):
     np.testing.assert_array_equal(pipe.predict_proba(X[:50].reshape(50, -1)), expected)
     with pytest.raises(ValueError, match=r"\(28, 28\)"):
         pipe.predict(X[:5, :20, :20])
+
+
+@pytest.mark.parametrize("model", ["rnn", "MLP", None, 3])
+def test_unknown_model_family_is_refused_naming_the_choices(model):
+    with pytest.raises(ValueError, match=r"model must be one of \['cnn', 'mlp'\]"):
+        make_mnist_pipeline(model=model)
+
+
+def test_cnn_pipeline_keeps_the_images_two_dimensions(subset):
+    from skmnist.models import KerasCNNClassifier
+    from skmnist.preprocessing import ImageReshaper
+
+    X, y = subset
+    pipe = make_mnist_pipeline(model="cnn", epochs=1, random_state=0)
+    assert [name for name, _ in pipe.steps] == ["reshape", "classifier"]
+    assert isinstance(pipe.named_steps["reshape"], ImageReshaper)
+    assert isinstance(pipe.named_steps["classifier"], KerasCNNClassifier)
+    assert pipe.get_params()["classifier__epochs"] == 1
+    assert is_classifier(pipe)
+    with pytest.raises(NotFittedError):
+        final_classifier(pipe)
+    pipe.fit(X[:500], y[:500])
+    classifier = final_classifier(pipe)
+    assert classifier is pipe.named_steps["classifier"]
+    assert classifier.model_.inputs[0].shape[1:] == (28, 28, 1)
+    assert pipe.predict_proba(X[:3]).shape == (3, 10)
+
+
+def test_final_classifier_of_the_mlp_pipeline_and_of_a_bare_classifier(subset):
+    X, y = subset
+    pipe = make_mnist_pipeline(epochs=1, hidden_layer_sizes=(16,), random_state=0)
+    with pytest.raises(NotFittedError):
+        final_classifier(pipe)
+    pipe.fit(X[:300], y[:300])
+    assert final_classifier(pipe) is pipe.named_steps["classifier"]
+    assert final_classifier(pipe[-1]) is pipe[-1]

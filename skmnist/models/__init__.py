@@ -1,0 +1,33 @@
+"""skmnist's Keras classifiers: one shared engine, one module per architecture.
+
+- :class:`BaseKerasClassifier` (``_base.py``): training, validation, early
+  stopping, ``partial_fit``, class weights, prediction, pickling;
+- :class:`KerasMLPClassifier` (``mlp.py``): the dense network;
+- :class:`KerasCNNClassifier` (``cnn.py``): the convolutional network.
+
+Names load lazily (PEP 562): importing this package does not import TensorFlow.
+"""
+
+import importlib
+
+# public name -> submodule that defines it
+_LAZY = {
+    "BaseKerasClassifier": "skmnist.models._base",
+    "KerasMLPClassifier": "skmnist.models.mlp",
+    "KerasCNNClassifier": "skmnist.models.cnn",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'skmnist.models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # cache: later look-ups skip this hook
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,625 @@
+"""The engine every skmnist network shares: a scikeras classifier that is a real one.
+
+:class:`BaseKerasClassifier` holds everything that is not the architecture, as
+scikit-learn's ``BaseMultilayerPerceptron`` does for ``MLPClassifier`` and skorch's
+``NeuralNet`` for ``NeuralNetClassifier``: the scikeras adaptation, the classifier
+tags, the validation of the shared parameters, seeding from ``random_state`` alone,
+the compiled whole-epoch training loop (:class:`skmnist._training.CompiledNetwork`),
+early stopping, ``partial_fit``, class weights, the fast prediction path, pickling
+and the fitted attributes. A subclass declares its parameters and builds its network:
+
+- ``__init__`` stores its own parameters and passes the shared ones to
+  ``super().__init__``;
+- ``_parameter_constraints = {**BaseKerasClassifier._parameter_constraints, ...}``;
+- ``_build_network(self, input_shape, n_classes, seed)`` returns the uncompiled
+  ``keras.Model`` (one input of shape ``input_shape``, a softmax output);
+- images: ``_allow_nd = True`` admits arrays of more than two dimensions, and
+  ``_network_input(self, X)`` reshapes validated input to what the network takes.
+
+Nothing here assumes one input shape: the engine reads it from the model.
+"""
+
+import textwrap
+import time
+from numbers import Integral, Real
+
+import numpy as np
+
+from skmnist._compat import (
+    ClassifierTags,
+    Interval,
+    KerasClassifier,
+    StrOptions,
+    _fit_context,
+    check_keras_backend,
+    sklearn_get_param_names,
+    validate_data,
+)
+
+# Keras under another backend would build models our TensorFlow loop cannot train:
+# say so once, clearly, before Keras (imported by scikeras) is loaded.
+check_keras_backend()
+
+from scikeras.wrappers import BaseWrapper  # noqa: E402
+from sklearn import get_config  # noqa: E402
+from sklearn.base import BaseEstimator  # noqa: E402
+from sklearn.metrics import accuracy_score  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+from sklearn.utils import check_random_state  # noqa: E402
+from sklearn.utils.class_weight import compute_class_weight  # noqa: E402
+from sklearn.utils.multiclass import check_classification_targets  # noqa: E402
+from sklearn.utils.validation import check_is_fitted  # noqa: E402
+
+from skmnist._network import OPTIMIZERS, make_optimizer  # noqa: E402
+from skmnist._training import (  # noqa: E402
+    CompiledNetwork,
+    epoch_permutations,
+    to_tensors,
+)
+from skmnist._utils import labels_from_proba  # noqa: E402
+
+# The parameters and fitted attributes every family shares, documented once: each
+# class's docstring holds the lines "{shared_parameters}" and "{shared_attributes}"
+# where they belong, filled in when the class is created (see _fill_shared_docs).
+_SHARED_PARAMETERS_DOC = """\
+optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"}, \
+default="adam"
+    Keras optimizer.
+learning_rate : float, default=0.001
+    Learning rate of the optimizer (Adam's default).
+batch_size : int, default=128
+    Samples per gradient step.
+epochs : int, default=10
+    Passes over the training data per ``fit`` (at most, with early stopping).
+early_stopping : bool, default=False
+    In ``fit``, hold out ``validation_fraction`` of the training data
+    (stratified) and stop when the validation loss has not improved by ``tol``
+    for ``n_iter_no_change`` epochs; the best epoch's weights are kept. As in
+    scikit-learn's ``MLPClassifier``, it does not apply to ``partial_fit``,
+    which always trains one epoch on every row it is given.
+validation_fraction : float in (0, 1), default=0.1
+    Share of the training data held out when ``early_stopping`` is true.
+n_iter_no_change : int, default=3
+    Patience of early stopping, in epochs.
+tol : float, default=1e-4
+    Smallest decrease of the validation loss that counts as an improvement.
+class_weight : dict, "balanced" or None, default=None
+    Weights of the classes in the loss, as in ``LogisticRegression``:
+    ``{label: weight}`` (classes not listed weigh 1), ``"balanced"`` for
+    ``n_samples / (n_classes * np.bincount(y))`` computed from ``y`` at each
+    ``fit``, or None for equal weights. Multiplied with ``sample_weight``
+    when both are given; with early stopping the validation loss is weighted
+    alike. ``partial_fit`` refuses ``"balanced"`` (one call sees only part of
+    the data), as scikit-learn's ``SGDClassifier`` does: compute the weights
+    once with :func:`~sklearn.utils.class_weight.compute_class_weight` and
+    pass them as a dict.
+callbacks : list of keras.callbacks.Callback, default=None
+    Extra Keras callbacks for training (progress, logging, pruning...).
+warm_start : bool, default=False
+    Keep training the fitted network on ``fit`` instead of starting afresh.
+random_state : int, RandomState instance or None, default=None
+    Seeds the weights, the dropout masks, the shuffling and the validation
+    split. An int gives identical results on every fit (on CPU). No global
+    random state (Python's, NumPy's, TensorFlow's or Keras's) is read or
+    changed.
+verbose : int, default=0
+    0 is silent, 1 shows Keras's progress bar (advanced once per epoch: an
+    epoch runs as one compiled call), 2 one line per epoch.
+"""
+
+_SHARED_ATTRIBUTES_DOC = """\
+history_ : dict of str to list of float
+    Per-epoch training metrics: ``"loss"``, ``"accuracy"`` and, with early
+    stopping, ``"val_loss"`` and ``"val_accuracy"``.
+n_iter_ : int
+    Number of epochs trained in total.
+fit_time_ : float
+    Seconds spent in the last ``fit`` or ``partial_fit``.
+classes_ : ndarray of shape (n_classes,)
+    Class labels.
+n_classes_ : int
+    Number of classes.
+"""
+
+
+def _fill_shared_docs(doc):
+    """``doc`` with the shared parameter and attribute entries in place."""
+    for marker, text in (
+        ("{shared_parameters}", _SHARED_PARAMETERS_DOC),
+        ("{shared_attributes}", _SHARED_ATTRIBUTES_DOC),
+    ):
+        line = f"    {marker}\n"
+        if doc and line in doc:
+            doc = doc.replace(line, textwrap.indent(text, "    "))
+    return doc
+
+
+class BaseKerasClassifier(KerasClassifier):
+    """Base class of skmnist's Keras classifiers; not used directly.
+
+    Subclasses (:class:`~skmnist.models.KerasMLPClassifier`,
+    :class:`~skmnist.models.KerasCNNClassifier`) add their architecture's
+    parameters and build their network in ``_build_network``. The parameters
+    below are shared by every family.
+
+    Parameters
+    ----------
+    {shared_parameters}
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The fitted Keras network.
+    {shared_attributes}
+    n_features_in_ : int
+        Number of features seen during fit (for images, pixels per image).
+    feature_names_in_ : ndarray of shape (n_features,)
+        Names of features seen during fit, when X has string column names.
+
+    Notes
+    -----
+    scikeras 0.13's ``KerasClassifier`` lists ``ClassifierMixin`` after
+    ``BaseEstimator``, so scikit-learn >= 1.6 does not see it as a classifier.
+    This class declares its classifier tags itself in ``__sklearn_tags__``.
+    """
+
+    _parameter_constraints = {
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "callbacks": [list, None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # Whether X may have more than two dimensions (images); see _network_input.
+    _allow_nd = False
+
+    # scikeras reads these; here they are fixed properties of every network
+    model = None
+    build_fn = None
+    loss = "sparse_categorical_crossentropy"
+    metrics = ("accuracy",)
+    shuffle = True
+
+    def __init__(
+        self,
+        *,
+        optimizer="adam",
+        learning_rate=0.001,
+        batch_size=128,
+        epochs=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=3,
+        tol=1e-4,
+        class_weight=None,
+        callbacks=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        # Deliberately not calling KerasClassifier.__init__: it would store
+        # scikeras's own parameters, which our networks fix.
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.class_weight = class_weight
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__doc__ = _fill_shared_docs(cls.__doc__)
+
+    # --- scikit-learn protocol: restore BaseEstimator's behaviour that scikeras
+    # overrides (parameters from the signature, strict set_params, sklearn's repr)
+    _get_param_names = classmethod(sklearn_get_param_names)
+    set_params = BaseEstimator.set_params
+    __repr__ = BaseEstimator.__repr__
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # scikeras's mixin order hides ClassifierMixin's tags: declare them here
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        tags.target_tags.required = True
+        tags.input_tags.allow_nan = False
+        return tags
+
+    # --- what a subclass defines -------------------------------------------------
+    def _build_network(self, input_shape, n_classes, seed):
+        """Return the uncompiled network: one input of ``input_shape``, softmax out.
+
+        ``seed`` is the fit's one integer seed; derive every layer's initialiser
+        and dropout seed from it (``skmnist._network.layer_seeds``).
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must define _build_network(input_shape, "
+            "n_classes, seed)"
+        )
+
+    def _network_input(self, X):
+        """Validated float32 ``X`` as the network takes it (no copy); identity here.
+
+        Called on training data and on every prediction input that takes the
+        full validation path; the result's trailing shape is checked against the
+        model's.
+        """
+        return X
+
+    # --- fitting ---------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Build the network and train it for ``epochs`` epochs.
+
+        With ``early_stopping``, training stops earlier on a held-out share of
+        ``X`` (see the parameter).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Training data (pixels scaled to [0, 1]); converted to float32. Images
+            keep their shape for the families that take images.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss (multiplied by ``class_weight``).
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        start = time.perf_counter()
+        self.classes_ = None  # found from y, as KerasClassifier.fit does
+        # BaseWrapper, not KerasClassifier: its class_weight handling would
+        # multiply the caller's sample_weight in place; ours is in _fit_keras_model
+        BaseWrapper.fit(
+            self, X, y, sample_weight=sample_weight, early_stopping=self.early_stopping
+        )
+        self.fit_time_ = time.perf_counter() - start
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one more epoch on every row of X, keeping weights and optimizer.
+
+        As in scikit-learn's ``MLPClassifier``, ``early_stopping`` does not apply
+        here: no validation split is held out and nothing stops the epoch. With
+        ``early_stopping=False``, ``n`` calls of ``partial_fit`` on the same data
+        give the same network as ``fit(X, y)`` with ``epochs=n``: each epoch's
+        shuffling depends only on ``random_state`` and the epoch number.
+        ``class_weight="balanced"`` is refused (pass a dict instead).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All classes, needed on the first call if ``y`` lacks some of them.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : object
+            The updated classifier.
+        """
+        if isinstance(self.class_weight, str):  # "balanced", by the constraints
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one call "
+                "sees only part of the data. Compute the weights once, e.g. "
+                "dict(zip(classes, compute_class_weight('balanced', classes=classes, "
+                "y=y_all))) with sklearn.utils.class_weight.compute_class_weight, "
+                "and pass that dict as class_weight."
+            )
+        start = time.perf_counter()
+        self.classes_ = (
+            classes if classes is not None else getattr(self, "classes_", None)
+        )
+        BaseWrapper.partial_fit(
+            self, X, y, sample_weight=sample_weight, early_stopping=False
+        )
+        self.fit_time_ = time.perf_counter() - start
+        return self
+
+    def _initialize(self, X, y=None):
+        # Draw one seed for everything random in this fit, from random_state
+        # alone (never from global state).
+        rng = check_random_state(self.random_state)
+        self._seed = int(rng.randint(np.iinfo(np.int32).max))
+        return super()._initialize(X, y)
+
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        # float32 straight from the input (no float64 detour); dense only.
+        if y is None and not reset and self._is_ready_for_prediction(X):
+            return X, None
+        check = {"reset": reset, "dtype": np.float32}
+        if self._allow_nd:
+            # images: any number of trailing dimensions; the width check of
+            # ensure_2d becomes the per-sample shape check below
+            check.update(allow_nd=True, ensure_2d=False)
+        if y is None:
+            X = validate_data(self, X, **check)
+        else:
+            X, y = validate_data(self, X, y, **check)
+            check_classification_targets(y)
+            if reset:
+                self.target_type_ = self._type_of_target(y)
+                self.y_dtype_ = y.dtype
+                self.y_ndim_ = y.ndim
+        if self._allow_nd:
+            if X.ndim < 2:
+                raise ValueError(
+                    f"Expected an array of samples of at least 2 dimensions, got "
+                    f"shape {X.shape}. Reshape your data, e.g. X.reshape(1, -1) "
+                    "for a single sample."
+                )
+            if reset:
+                self.n_features_in_ = int(np.prod(X.shape[1:]))
+        X = self._network_input(X)
+        if reset:
+            self.X_dtype_ = X.dtype
+            self.X_shape_ = X.shape
+        elif tuple(X.shape[1:]) != tuple(self.X_shape_[1:]):
+            raise ValueError(
+                f"X has samples of shape {tuple(X.shape[1:])}, but "
+                f"{type(self).__name__} was fitted on samples of shape "
+                f"{tuple(self.X_shape_[1:])}."
+            )
+        return X, y
+
+    def _is_ready_for_prediction(self, X):
+        """Whether X is already what ``_validate_data`` would return: skip it.
+
+        The pipeline's first step hands over exactly this (a C-contiguous float32
+        array of the model's input shape), and for one image scikit-learn's full
+        validation costs about as much as the network. Anything else (lists,
+        frames, other dtypes, feature names, wrong shape, non-finite values) takes
+        the full path and its errors.
+        """
+        return (
+            type(X) is np.ndarray
+            and X.dtype == np.float32
+            and X.flags.c_contiguous
+            and X.ndim >= 2
+            and X.shape[0] > 0
+            and getattr(self, "model_", None) is not None
+            and X.shape[1:] == self._network().input_shape
+            and not hasattr(self, "feature_names_in_")
+            # the sum is finite iff every value is (barring float32 overflow,
+            # which only sends us down the full path); no temporary array
+            and (get_config()["assume_finite"] or bool(np.isfinite(X.sum())))
+        )
+
+    def _build_keras_model(self):
+        model = self._build_network(
+            tuple(int(d) for d in self.X_shape_[1:]), self.n_classes_, self._seed
+        )
+        model.compile(
+            optimizer=make_optimizer(self.optimizer, self.learning_rate),
+            loss=self.loss,
+            metrics=list(self.metrics),
+        )
+        return model
+
+    def _network(self):
+        """The compiled functions of ``model_``, built once per fitted model."""
+        network = getattr(self, "_network_", None)
+        if network is None or network.model is not self.model_:
+            network = self._network_ = CompiledNetwork(self.model_)
+        return network
+
+    def __getstate__(self):
+        # tf.functions cannot be pickled, and a loaded model needs new ones anyway:
+        # they are rebuilt on first use. Copy: never mutate self.__dict__.
+        state = dict(super().__getstate__())
+        state.pop("_network_", None)
+        return state
+
+    def __setstate__(self, state):
+        # Files saved by skmnist 0.1 predate the class_weight parameter (a fixed
+        # None then): give it that value, so old models predict, refit and clone.
+        super().__setstate__({"class_weight": None, **state})
+
+    def _class_weights(self, y):
+        """Per-class loss weights (indexed by encoded class), or None."""
+        if self.class_weight is None:
+            return None
+        n_classes = len(self.classes_)
+        weights = np.ones(n_classes, dtype=np.float32)
+        if isinstance(self.class_weight, str):  # "balanced"
+            present = np.unique(y)
+            weights[present] = compute_class_weight("balanced", classes=present, y=y)
+            return weights
+        index = {label: i for i, label in enumerate(self.classes_.tolist())}
+        unknown = [label for label in self.class_weight if label not in index]
+        if unknown:
+            raise ValueError(
+                f"class_weight has label(s) {unknown} that are not classes of y; "
+                f"the classes are {self.classes_.tolist()}. Use those labels as keys."
+            )
+        for label, weight in self.class_weight.items():
+            if not isinstance(weight, Real) or not weight >= 0:
+                raise ValueError(
+                    f"class_weight[{label!r}] must be a number >= 0; got {weight!r}."
+                )
+            weights[index[label]] = weight
+        return weights
+
+    def _fit_keras_model(
+        self,
+        X,
+        y,
+        sample_weight,
+        warm_start,
+        epochs,
+        initial_epoch,
+        early_stopping=False,
+        **kwargs,
+    ):
+        # One compiled graph per epoch (see skmnist._training): Keras's fit loop is
+        # replaced, its callbacks are kept and called per epoch as fit calls them.
+        import keras
+        import tensorflow as tf
+
+        network = self._network()
+        model = self.model_
+        y = np.asarray(y).reshape(len(X)).astype(np.int32, copy=False)
+        class_weights = self._class_weights(y)
+        if class_weights is not None:
+            # a new array: never scale the caller's sample_weight in place
+            per_row = class_weights[y]
+            sample_weight = (
+                per_row if sample_weight is None else per_row * sample_weight
+            )
+        X, y, w = to_tensors(X, y, sample_weight)
+        rows, validation = np.arange(len(X), dtype=np.int32), None
+        callbacks = list(self.callbacks or [])
+        if early_stopping:
+            rows, valid = self._split_validation(y.numpy())
+            # the training rows are gathered by index in the graph: no copy of X
+            validation = [tf.gather(t, valid) for t in (X, y, w)]
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss",
+                    min_delta=self.tol,
+                    patience=self.n_iter_no_change,
+                    restore_best_weights=True,
+                )
+            )
+        steps = -(-len(rows) // self.batch_size)
+        callbacks = keras.callbacks.CallbackList(
+            callbacks,
+            add_progbar=self.verbose != 0,
+            verbose=self.verbose,
+            epochs=initial_epoch + epochs,
+            steps=steps,
+            model=model,
+        )
+        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
+            self.history_ = {}
+        model.stop_training = False
+        callbacks.on_train_begin()
+        logs = None
+        for epoch in range(initial_epoch, initial_epoch + epochs):
+            callbacks.on_epoch_begin(epoch)
+            callbacks.on_train_batch_begin(0)
+            order = rows[epoch_permutations(len(rows), self._seed, epoch, 1)[0]]
+            logs = network.train_epoch(X, y, w, order, self.batch_size)
+            callbacks.on_train_batch_end(steps - 1, dict(logs))
+            if validation is not None:
+                logs.update(
+                    {f"val_{k}": v for k, v in network.evaluate(*validation).items()}
+                )
+            callbacks.on_epoch_end(epoch, logs)
+            for key, value in logs.items():
+                self.history_.setdefault(key, []).append(float(value))
+            if model.stop_training:
+                break
+        model.optimizer.finalize_variable_values(model.trainable_weights)
+        callbacks.on_train_end(logs=logs)
+        self.n_iter_ = len(self.history_.get("loss", []))
+
+    def _split_validation(self, y):
+        """Stratified (train, validation) row indices, as ``train_test_split``."""
+        _, counts = np.unique(y, return_counts=True)
+        stratify = y if counts.min() >= 2 else None
+        train, valid = train_test_split(
+            np.arange(len(y), dtype=np.int32),
+            test_size=self.validation_fraction,
+            random_state=self._seed,
+            stratify=stratify,
+        )
+        return train, valid
+
+    # --- prediction ------------------------------------------------------------
+    def _predict_raw(self, X, **kwargs):
+        check_is_fitted(self, "model_")
+        X, _ = self._validate_data(X)
+        # a compiled call traced once per model: Model.predict's per-call set-up
+        # costs tens of ms, an eager call a few ms
+        return self._network().predict(X)
+
+    def predict_proba(self, X):
+        """Class probabilities of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Samples, shaped as at fit.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), float32
+            Probabilities in the order of ``classes_``; rows sum to 1.
+        """
+        return self._predict_raw(X)
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Samples, shaped as at fit.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
+        """
+        proba = self._predict_raw(X)  # checks fitted first
+        return labels_from_proba(self.classes_, proba)
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on the given data and labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Samples.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy of ``self.predict(X)``.
+        """
+        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
+
+    def summary(self):
+        """The fitted network's layers, output shapes and parameter counts.
+
+        Returns
+        -------
+        text : str
+            Keras's model summary.
+        """
+        check_is_fitted(self, "model_")
+        lines = []
+        self.model_.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
+        return "\n".join(lines)
+
+
+BaseKerasClassifier.__doc__ = _fill_shared_docs(BaseKerasClassifier.__doc__)
