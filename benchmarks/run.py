@@ -1,6 +1,7 @@
 """Speed, memory and start-up of skmnist against its references, side by side.
 
-    python benchmarks/run.py [--quick] [--repeats N]
+    python benchmarks/run.py [--quick] [--repeats N] [--only {all,mlp,cnn}]
+                             [--cnn-subset N]
                              [--output benchmarks/results/latest.json]
 
 Measures the goals of issue 6 in one run, so that every ratio compares figures taken
@@ -19,7 +20,15 @@ under the same machine load:
    training set alone would be 376 MB;
 4. start-up: ``python -c "import skmnist"`` and ``skmnist --help`` in subprocesses;
 5. many fits: 20 fits of the pipeline in one process (subprocess), time and RSS of
-   each.
+   each;
+6. the convolutional network (issue 11): steady epoch time of
+   ``KerasCNNClassifier`` against the same network (Keras's "simple MNIST convnet")
+   trained by Keras's own ``Model.fit``, round robin; one-image ``predict`` of the
+   CNN pipeline; and, in a subprocess, a full default ``make_mnist_pipeline(
+   model="cnn")`` fit: its time and test accuracy. ``--only cnn`` runs these rows
+   alone, ``--only mlp`` everything else; ``--cnn-subset N`` trains the CNN rows on
+   the first N images (a smoke test; the accuracy and fit-time targets then do not
+   apply).
 
 Data come from ``skmnist.load_mnist()`` (set SKMNIST_DATA_HOME). Figures are medians
 with min and max over the repeats. Timings on a shared 2-core machine are noisy:
@@ -387,6 +396,202 @@ def bench_many_fits(fits, n, epochs):
     return run_python(MANY_FITS.format(fits=fits, n=n, epochs=epochs))
 
 
+# --- 6. the convolutional network (issue 11) -------------------------------------
+def reference_cnn():
+    """Keras's "simple MNIST convnet" example, layer for layer, as Keras writes it.
+
+    Conv2D(32, 3, relu) -> MaxPooling2D(2) -> Conv2D(64, 3, relu) -> MaxPooling2D(2)
+    -> Flatten -> Dropout(0.5) -> Dense(10, softmax): 34,826 parameters, the
+    network behind the default :class:`skmnist.KerasCNNClassifier`.
+    """
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            keras.layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            keras.layers.MaxPooling2D(pool_size=(2, 2)),
+            keras.layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            keras.layers.MaxPooling2D(pool_size=(2, 2)),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
+    return model
+
+
+def bench_cnn_training(data, rounds, n_train):
+    """Round robin: one epoch of the CNN classifier, one of Keras's ``Model.fit``."""
+    import keras
+
+    from skmnist import KerasCNNClassifier
+    from skmnist.preprocessing import ImageReshaper
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.last = time.perf_counter() - self.start
+
+    X = ImageReshaper().fit_transform(data.X_train[:n_train])  # float32 (n, 28, 28, 1)
+    y = data.y_train[:n_train]
+    classes = np.unique(data.y_train)
+    # Keras's example: x.astype("float32") / 255, then a trailing channel axis
+    x_keras = np.expand_dims(data.X_train[:n_train].astype("float32") / 255, -1)
+
+    keras_model, keras_timer = reference_cnn(), EpochTimer()
+    ours_timer = EpochTimer()
+    ours = KerasCNNClassifier(random_state=0, callbacks=[ours_timer])
+
+    def keras_epoch():
+        keras_model.fit(
+            x_keras, y, epochs=1, batch_size=128, verbose=0, callbacks=[keras_timer]
+        )
+        return keras_timer.last
+
+    def ours_epoch():
+        ours.partial_fit(X, y, classes=classes)
+        return ours_timer.last
+
+    contenders = {"skmnist_cnn": ours_epoch, "keras_fit_cnn": keras_epoch}
+    times = {name: [] for name in contenders}
+    for r in range(rounds):
+        for name, epoch in contenders.items():
+            times[name].append(epoch())
+        print(
+            f"  CNN epoch {r + 1}/{rounds}: "
+            + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()),
+            flush=True,
+        )
+    result = {name: summary(t[1:]) for name, t in times.items()}
+    result["first_epoch"] = {name: t[0] for name, t in times.items()}
+    result["n_train"] = len(y)
+    result["parameters"] = {
+        "skmnist_cnn": ours.model_.count_params(),
+        "keras_fit_cnn": keras_model.count_params(),
+    }
+    return result, ours
+
+
+def bench_cnn_prediction(data, fitted, quick):
+    from sklearn.pipeline import Pipeline
+
+    from skmnist.preprocessing import ImageReshaper
+
+    pipe = Pipeline(
+        [("reshape", ImageReshaper().fit(data.X_train[:10])), ("classifier", fitted)]
+    )
+    one = data.X_test[:1]
+    n = 50 if quick else 200
+    result = {}
+    for name, fn in (("predict", pipe.predict), ("predict_proba", pipe.predict_proba)):
+        fn(one)  # warm-up: traces the prediction function
+        times = []
+        for _ in range(n):
+            start = time.perf_counter()
+            fn(one)
+            times.append(time.perf_counter() - start)
+        result[f"skmnist_cnn_{name}_one"] = summary(times)
+    return result
+
+
+CNN_FIT = (
+    PEAK
+    + """
+import json, time
+import skmnist
+data = skmnist.load_mnist()
+X, y = data.X_train[:{n_train}], data.y_train[:{n_train}]
+start = time.perf_counter()
+pipe = skmnist.make_mnist_pipeline(model="cnn", random_state=0, epochs={epochs})
+pipe.fit(X, y)
+fit = time.perf_counter() - start
+print(json.dumps({{"fit_s": fit, "peak_mb": peak_mb(), "epochs": {epochs},
+    "n_iter": int(pipe[-1].n_iter_), "n_train": len(y),
+    "accuracy": pipe.score(data.X_test, data.y_test)}}))
+"""
+)
+
+
+def bench_cnn(data, repeats, quick, n_train, epochs):
+    print(
+        f"CNN training: {repeats + 1} epochs of each on {n_train} images, "
+        "round robin ...",
+        flush=True,
+    )
+    result = {}
+    result["training"], fitted = bench_cnn_training(data, repeats + 1, n_train)
+    print("CNN prediction ...", flush=True)
+    result["prediction"] = bench_cnn_prediction(data, fitted, quick)
+    del fitted
+    gc.collect()
+    print(
+        f"CNN accuracy: a full default fit of {epochs} epochs in a subprocess ...",
+        flush=True,
+    )
+    result["fit"] = run_python(
+        CNN_FIT.format(n_train=n_train, epochs=epochs), timeout=1800
+    )
+    return result
+
+
+def cnn_goals(results):
+    c = results["cnn"]
+    t, p, f = c["training"], c["prediction"], c["fit"]
+    full = f["n_train"] == 60000 and f["epochs"] == 10
+    rows = []
+
+    def row(goal, figure, ratio, target, met):
+        rows.append(
+            {
+                "goal": goal,
+                "figure": figure,
+                "ratio": ratio,
+                "target": target,
+                "met": met,
+            }
+        )
+
+    r = t["skmnist_cnn"]["median"] / t["keras_fit_cnn"]["median"]
+    row(
+        f"6 CNN epoch vs Keras Model.fit ({t['n_train']} images)",
+        f"{fmt(t['skmnist_cnn'])} vs {fmt(t['keras_fit_cnn'])}",
+        r,
+        "<= 0.8x",
+        r <= 0.8,
+    )
+    label = "" if full else f" ({f['n_train']} images, {f['epochs']} epochs)"
+    row(
+        "6 CNN test accuracy" + label,
+        f"{f['accuracy']:.4f}",
+        f["accuracy"],
+        ">= 0.991" + ("" if full else " (full run only)"),
+        f["accuracy"] >= 0.991,
+    )
+    row(
+        "6 CNN full default fit" + label,
+        f"{f['fit_s']:.1f} s (peak RSS {f['peak_mb']:.0f} MB)",
+        f["fit_s"] / 240,
+        "< 240 s",
+        f["fit_s"] < 240,
+    )
+    for kind in ("predict", "predict_proba"):
+        one = p[f"skmnist_cnn_{kind}_one"]
+        row(
+            f"6 CNN {kind}, 1 image",
+            fmt(one, 1e3, "ms"),
+            one["median"] / 2e-3,
+            "< 2 ms",
+            one["median"] < 2e-3,
+        )
+    return rows
+
+
 # --- report -----------------------------------------------------------------------
 def fmt(s, scale=1.0, unit="s", digits=3):
     return (
@@ -528,6 +733,19 @@ def main(argv=None):
         default=None,
         help="repeats of each timing (default 10, quick 3)",
     )
+    parser.add_argument(
+        "--only",
+        choices=("all", "mlp", "cnn"),
+        default="all",
+        help="run only the dense network's rows (1-5) or only the CNN's (6)",
+    )
+    parser.add_argument(
+        "--cnn-subset",
+        type=int,
+        default=60000,
+        metavar="N",
+        help="train the CNN rows on the first N training images (smoke tests)",
+    )
     parser.add_argument("--output", default=str(HERE / "results" / "latest.json"))
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 10)
@@ -538,42 +756,22 @@ def main(argv=None):
     results = {
         "quick": args.quick,
         "repeats": repeats,
+        "only": args.only,
         "load_average_start": os.getloadavg(),
     }
-    print("start-up ...", flush=True)
-    script = shutil.which("skmnist", path=str(Path(sys.executable).parent))
-    help_cmd = (
-        [script, "--help"] if script else [sys.executable, "-m", "skmnist", "--help"]
-    )
-    results["startup"] = {
-        "import": wall_time([sys.executable, "-c", "import skmnist"], max(repeats, 5)),
-        "help": wall_time(help_cmd, max(repeats, 5)),
-    }
-    if not args.quick:
-        results["startup"]["import_tensorflow"] = wall_time(
-            [sys.executable, "-c", "import tensorflow"], 1
-        )
-
     data = skmnist.load_mnist()
     results["machine"] = machine()
-    print(f"training: {repeats + 1} epochs of each, round robin ...", flush=True)
-    results["training"], fitted = bench_training(data, repeats + 1)
-    print("prediction ...", flush=True)
-    results["prediction"] = bench_prediction(data, fitted, repeats, args.quick)
-    del fitted
-    gc.collect()
-    epochs = 2 if args.quick else 10
-    print(
-        f"memory and accuracy: full fits of {epochs} epochs in subprocesses ...",
-        flush=True,
-    )
-    results["memory"] = bench_memory(epochs)
-    fits = 6 if args.quick else 20
-    print(f"many fits: {fits} fits in one subprocess ...", flush=True)
-    results["many_fits"] = bench_many_fits(fits, 3000 if args.quick else 10000, 2)
+    if args.only != "cnn":
+        run_dense(results, data, args.quick, repeats)
+    if args.only != "mlp":
+        results["cnn"] = bench_cnn(
+            data, repeats, args.quick, args.cnn_subset, 2 if args.quick else 10
+        )
     results["load_average_end"] = os.getloadavg()
     results["seconds"] = time.time() - started
-    results["goals"] = goals(results)
+    results["goals"] = (goals(results) if args.only != "cnn" else []) + (
+        cnn_goals(results) if args.only != "mlp" else []
+    )
 
     print(
         f"\nmachine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
@@ -587,6 +785,61 @@ def main(argv=None):
             f"{r['goal']:<{width}}  {'met ' if r['met'] else 'NOT '} "
             f"{r['ratio']:7.3f}  ({r['target']})  {r['figure']}"
         )
+    if args.only != "cnn":
+        print_dense_details(results)
+    if args.only != "mlp":
+        c = results["cnn"]
+        print(
+            "CNN: parameters {}; first (tracing) epoch skmnist {:.1f} s, Keras "
+            "{:.1f} s; full fit {:.1f} s for {} epochs".format(
+                c["training"]["parameters"],
+                c["training"]["first_epoch"]["skmnist_cnn"],
+                c["training"]["first_epoch"]["keras_fit_cnn"],
+                c["fit"]["fit_s"],
+                c["fit"]["n_iter"],
+            )
+        )
+    print(f"total {results['seconds']:.0f} s")
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, default=str))
+    print(f"wrote {out}")
+    return 0 if all(r["met"] for r in results["goals"]) else 1
+
+
+def run_dense(results, data, quick, repeats):
+    """Rows 1-5: the dense network against its references."""
+    print("start-up ...", flush=True)
+    script = shutil.which("skmnist", path=str(Path(sys.executable).parent))
+    help_cmd = (
+        [script, "--help"] if script else [sys.executable, "-m", "skmnist", "--help"]
+    )
+    results["startup"] = {
+        "import": wall_time([sys.executable, "-c", "import skmnist"], max(repeats, 5)),
+        "help": wall_time(help_cmd, max(repeats, 5)),
+    }
+    if not quick:
+        results["startup"]["import_tensorflow"] = wall_time(
+            [sys.executable, "-c", "import tensorflow"], 1
+        )
+    print(f"training: {repeats + 1} epochs of each, round robin ...", flush=True)
+    results["training"], fitted = bench_training(data, repeats + 1)
+    print("prediction ...", flush=True)
+    results["prediction"] = bench_prediction(data, fitted, repeats, quick)
+    del fitted
+    gc.collect()
+    epochs = 2 if quick else 10
+    print(
+        f"memory and accuracy: full fits of {epochs} epochs in subprocesses ...",
+        flush=True,
+    )
+    results["memory"] = bench_memory(epochs)
+    fits = 6 if quick else 20
+    print(f"many fits: {fits} fits in one subprocess ...", flush=True)
+    results["many_fits"] = bench_many_fits(fits, 3000 if quick else 10000, 2)
+
+
+def print_dense_details(results):
     p = results["prediction"]
     print(
         "one image, skmnist: flatten {}, classifier {}, compiled call {}".format(
@@ -612,12 +865,6 @@ def main(argv=None):
     ):
         values = " ".join(f"{v:.{digits}f}" for v in many[key])
         print(f"many fits, {label + ':':9s} {values}")
-    print(f"total {results['seconds']:.0f} s")
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1, default=str))
-    print(f"wrote {out}")
-    return 0 if all(r["met"] for r in results["goals"]) else 1
 
 
 if __name__ == "__main__":
