@@ -6,7 +6,7 @@ never a half-written model. joblib files are pickles: load only files you trust.
 
 from pathlib import Path
 
-from skmnist._io import _permissions_for, atomic_write
+from skmnist._io import atomic_path, atomic_write
 
 
 def save_model(estimator, path, *, compress=3):
@@ -18,7 +18,8 @@ def save_model(estimator, path, *, compress=3):
     Parameters
     ----------
     estimator : estimator
-        A fitted :class:`skmnist.KerasMLPClassifier` or pipeline containing one.
+        A fitted skmnist classifier (such as :class:`skmnist.KerasMLPClassifier`)
+        or a pipeline containing one.
     path : str or path-like
         Destination file, conventionally ending in ``.joblib``. Its folder is
         created if needed.
@@ -95,15 +96,19 @@ def load_model(path):
 def export_keras(estimator, path):
     """Export the fitted network to Keras's native ``.keras`` format, atomically.
 
-    Only the network is exported: it takes flat float rows scaled to [0, 1] (the
-    output of the pipeline's :class:`skmnist.ImageFlattener`) and returns class
-    probabilities in the order of the classifier's ``classes_``. Use it to serve
-    the model without scikit-learn, e.g. with TensorFlow Serving or Keras alone.
+    Only the network is exported: it takes what the pipeline's first step
+    outputs, float pixels scaled to [0, 1] -- flat rows from
+    :class:`skmnist.ImageFlattener` for the dense network, ``(n, height, width,
+    1)`` images from :class:`skmnist.preprocessing.ImageReshaper` for the
+    convolutional one -- and returns class probabilities in the order of the
+    classifier's ``classes_``. Use it to serve the model without scikit-learn,
+    e.g. with TensorFlow Serving or Keras alone.
 
     Parameters
     ----------
-    estimator : KerasMLPClassifier or Pipeline
-        A fitted classifier, or a fitted pipeline ending in one.
+    estimator : classifier or Pipeline
+        A fitted skmnist Keras classifier (such as
+        :class:`skmnist.KerasMLPClassifier`), or a fitted pipeline ending in one.
     path : str or path-like
         Destination file; must end in ``.keras``. Its folder is created if needed.
 
@@ -136,9 +141,6 @@ def export_keras(estimator, path):
     >>> keras.saving.load_model(path).predict(X[:2] / 16, verbose=0).shape
     (2, 10)
     """
-    import os
-    import tempfile
-
     from skmnist.pipeline import final_classifier
 
     path = Path(path)
@@ -146,17 +148,7 @@ def export_keras(estimator, path):
         raise ValueError(f"the file name must end in .keras, got {str(path)!r}")
     model = final_classifier(estimator).model_
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Keras writes the file itself (and insists on the .keras suffix): save under a
-    # temporary name in the same folder, then rename, so readers never see half.
-    fd, tmp_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp.keras"
-    )
-    os.close(fd)
-    try:
-        model.save(tmp_name)
-        os.chmod(tmp_name, _permissions_for(path))  # mkstemp's 0o600 is too strict
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    # Keras writes the file itself, by name, and insists on the .keras suffix
+    with atomic_path(path, suffix=".part.keras") as tmp_path:
+        model.save(tmp_path)
     return path

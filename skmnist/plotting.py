@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from skmnist._utils import is_positive_int, labels_from_proba
+
 __all__ = ["DigitGridDisplay", "MisclassifiedDisplay", "TrainingCurvesDisplay"]
 
 _METRIC_LABELS = {"loss": "Loss", "accuracy": "Accuracy"}
@@ -32,7 +34,7 @@ class TrainingCurvesDisplay:
     Parameters
     ----------
     history : dict of str to list of float
-        Per-epoch values, as ``KerasMLPClassifier.history_``: ``"loss"`` and/or
+        Per-epoch values, as a classifier's ``history_``: ``"loss"`` and/or
         ``"accuracy"``, and optionally ``"val_loss"`` and ``"val_accuracy"``.
     name : str, default=None
         Name of the model, shown in the legends.
@@ -132,9 +134,10 @@ class TrainingCurvesDisplay:
 
         Parameters
         ----------
-        estimator : KerasMLPClassifier or Pipeline
-            A fitted :class:`skmnist.KerasMLPClassifier`, or a fitted pipeline
-            ending in one (such as :func:`skmnist.make_mnist_pipeline`).
+        estimator : classifier or Pipeline
+            A fitted skmnist classifier of either network family (such as
+            :class:`skmnist.KerasMLPClassifier`), or a fitted pipeline ending
+            in one (such as :func:`skmnist.make_mnist_pipeline`).
         name : str, default=None
             Name of the model, shown in the legends.
         ax : array-like of matplotlib.axes.Axes, default=None
@@ -161,7 +164,8 @@ class DigitGridDisplay:
 
     Parameters
     ----------
-    images : array-like of shape (n_images, height, width) or (n_images, n_pixels)
+    images : array-like of shape (n_images, height, width), \
+(n_images, height, width, 1) or (n_images, n_pixels)
         Grayscale images; flat rows of a square number of pixels are reshaped.
         Values in [0, 255], or in [0, 1] if none exceeds 1.
     y_true : array-like of shape (n_images,), default=None
@@ -240,8 +244,8 @@ class DigitGridDisplay:
 
         Parameters
         ----------
-        images : array-like of shape (n_samples, height, width) or \
-(n_samples, n_pixels)
+        images : array-like of shape (n_samples, height, width), \
+(n_samples, height, width, 1) or (n_samples, n_pixels)
             Grayscale images.
         y_true : array-like of shape (n_samples,), default=None
             True labels.
@@ -280,8 +284,9 @@ class DigitGridDisplay:
         ----------
         estimator : estimator
             A fitted classifier or pipeline that accepts ``X``.
-        X : array-like of shape (n_samples, height, width) or (n_samples, n_pixels)
-            Images.
+        X : array-like of shape (n_samples, height, width), \
+(n_samples, height, width, 1) or (n_samples, n_pixels)
+            Images, as the estimator takes them (either network family).
         y : array-like of shape (n_samples,), default=None
             True labels; wrong predictions are titled in red.
         n : int, default=25
@@ -314,7 +319,8 @@ class MisclassifiedDisplay:
 
     Parameters
     ----------
-    images : array-like of shape (n_images, height, width) or (n_images, n_pixels)
+    images : array-like of shape (n_images, height, width), \
+(n_images, height, width, 1) or (n_images, n_pixels)
         The misclassified images, in the order to show them.
     y_true : array-like of shape (n_images,)
         Their true labels.
@@ -414,8 +420,8 @@ class MisclassifiedDisplay:
 
         Parameters
         ----------
-        images : array-like of shape (n_samples, height, width) or \
-(n_samples, n_pixels)
+        images : array-like of shape (n_samples, height, width), \
+(n_samples, height, width, 1) or (n_samples, n_pixels)
             Images.
         y_true : array-like of shape (n_samples,)
             True labels.
@@ -448,7 +454,7 @@ class MisclassifiedDisplay:
                 f"{len(y_true)} labels and y_proba of shape {y_proba.shape}"
             )
         classes = np.arange(y_proba.shape[1]) if classes is None else classes
-        y_pred = np.asarray(classes)[y_proba.argmax(axis=1)]
+        y_pred = labels_from_proba(classes, y_proba)
         probability = y_proba.max(axis=1)
         wrong = np.flatnonzero(y_pred != y_true)
         # most confident first; ties keep data order, so the result is reproducible
@@ -473,8 +479,9 @@ class MisclassifiedDisplay:
         estimator : estimator
             A fitted classifier or pipeline with ``predict_proba`` and
             ``classes_``.
-        X : array-like of shape (n_samples, height, width) or (n_samples, n_pixels)
-            Images.
+        X : array-like of shape (n_samples, height, width), \
+(n_samples, height, width, 1) or (n_samples, n_pixels)
+            Images, as the estimator takes them (either network family).
         y : array-like of shape (n_samples,)
             True labels.
         n : int, default=16
@@ -524,8 +531,8 @@ def _check_history(history):
 
 
 def _check_n(n):
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    if not is_positive_int(n):
+        raise ValueError(f"n must be a whole number >= 1 (images shown), got {n!r}")
 
 
 def _as_image_batch(images):

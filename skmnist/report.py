@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from skmnist._io import atomic_write
+from skmnist._utils import is_positive_int, labels_from_proba
 
 __all__ = ["write_report"]
 
@@ -44,22 +45,28 @@ def write_report(
 ):
     """Write a self-contained HTML report of a fitted model, atomically.
 
-    The report holds the dataset and split sizes, the network's layers and
-    parameter counts, the hyperparameters, the training time, the test accuracy,
-    per-class precision, recall and F1, the confusion matrix, the training curves,
-    sample predictions, the most confidently misclassified test digits, and the
-    versions of the libraries used. Figures are embedded as PNG images, so the file
-    needs no network nor any other file to be viewed.
+    The report holds the dataset and split sizes, the classifier's class, the
+    network's layers and parameter counts, the hyperparameters, the training
+    time, the test accuracy, per-class precision, recall and F1, the confusion
+    matrix, the training curves, sample predictions, the most confidently
+    misclassified test digits, and the versions of the libraries used. Figures
+    are embedded as PNG images, so the file needs no network nor any other file
+    to be viewed. Both network families are described the same way: by the
+    classifier's class, its parameters and its Keras layers.
 
     The test accuracy is in an element with ``id="test-accuracy"``, formatted with
     four decimals, for scripts and browser tests to read.
 
     Parameters
     ----------
-    estimator : Pipeline or KerasMLPClassifier
-        A fitted pipeline from :func:`skmnist.make_mnist_pipeline`, or a fitted
-        :class:`skmnist.KerasMLPClassifier` (then ``X_test`` must be flat).
-    X_test : array-like of shape (n_samples, 28, 28) or (n_samples, 784)
+    estimator : Pipeline or classifier
+        A fitted pipeline from :func:`skmnist.make_mnist_pipeline` (either
+        ``model``), or a fitted bare classifier such as
+        :class:`skmnist.KerasMLPClassifier` (then ``X_test`` is what it takes:
+        flat rows, or ``(n, height, width, 1)`` images for the convolutional
+        network).
+    X_test : array-like of shape (n_samples, 28, 28), (n_samples, 28, 28, 1) \
+or (n_samples, 784)
         Test images, as the estimator takes them.
     y_test : array-like of shape (n_samples,)
         Test labels.
@@ -73,7 +80,7 @@ def write_report(
         Number of training images; by default the number the classifier was
         fitted on (including any held out for early stopping).
     n_misclassified : int, default=24
-        Largest number of misclassified test digits shown.
+        Largest number of misclassified test digits shown; at least 1.
 
     Returns
     -------
@@ -96,13 +103,20 @@ def write_report(
     >>> '<span id="test-accuracy">' in path.read_text(encoding="utf-8")
     True
     """
+    from sklearn.metrics import accuracy_score
+
     from skmnist.pipeline import final_classifier
 
+    if not is_positive_int(n_misclassified):
+        raise ValueError(
+            f"n_misclassified must be a whole number >= 1 (the most mistakes "
+            f"shown), got {n_misclassified!r}."
+        )
     classifier = final_classifier(estimator)
     y_test = np.asarray(y_test)
     y_proba = estimator.predict_proba(X_test)
     # the same rule as predict(): the class of the highest probability
-    y_pred = classifier.classes_[np.argmax(y_proba, axis=1)]
+    y_pred = labels_from_proba(classifier.classes_, y_proba)
     context = {
         "estimator": estimator,
         "classifier": classifier,
@@ -110,7 +124,7 @@ def write_report(
         "y_test": y_test,
         "y_pred": y_pred,
         "y_proba": y_proba,
-        "accuracy": float(np.mean(y_pred == y_test)),
+        "accuracy": float(accuracy_score(y_test, y_pred)),
         "train_size": train_size,
         "dataset": dataset,
         "n_misclassified": n_misclassified,
@@ -144,7 +158,7 @@ def _overview_section(ctx):
         ("Test images", f"{len(ctx['y_test']):,}"),
         ("Training time", _duration(getattr(classifier, "fit_time_", None))),
         ("Epochs trained", str(getattr(classifier, "n_iter_", "n/a"))),
-        ("Trainable parameters", f"{_trainable_parameters(classifier):,}"),
+        ("Parameters", f"{classifier.model_.count_params():,}"),
     ]
     body = "".join(
         f'<div class="card"><div class="card-label">{html.escape(label)}</div>'
@@ -182,7 +196,8 @@ def _dataset_section(ctx):
 
 def _model_section(ctx):
     estimator, classifier = ctx["estimator"], ctx["classifier"]
-    parts = []
+    # any network family: its class, its Keras layers, its parameters
+    parts = [f"<p>Classifier: {html.escape(type(classifier).__name__)}</p>"]
     steps = getattr(estimator, "steps", None)
     if steps:
         chain = " → ".join(f"{name} ({type(step).__name__})" for name, step in steps)
@@ -203,13 +218,16 @@ def _model_section(ctx):
 
 
 def _layers_table(model):
-    rows = [
-        (layer.name, type(layer).__name__, _output_shape(layer), layer.count_params())
+    body = [
+        (
+            layer.name,
+            type(layer).__name__,
+            _output_shape(layer),
+            f"{layer.count_params():,}",
+        )
         for layer in model.layers
     ]
-    total = sum(row[3] for row in rows)
-    body = [(name, kind, shape, f"{n:,}") for name, kind, shape, n in rows]
-    body.append(("Total", "", "", f"{total:,}"))
+    body.append(("Total", "", "", f"{model.count_params():,}"))
     return _table(
         ["Layer", "Type", "Output shape", "Parameters"], body, numeric={3}, total=True
     )
@@ -246,24 +264,23 @@ def _curves_section(ctx):
 
 
 def _metrics_section(ctx):
-    from sklearn.metrics import precision_recall_fscore_support
+    from sklearn.metrics import classification_report
 
     labels = ctx["classifier"].classes_
-    y_test, y_pred = ctx["y_test"], ctx["y_pred"]
-    per_class = precision_recall_fscore_support(
-        y_test, y_pred, labels=labels, zero_division=0
+    names = [str(label) for label in labels]
+    report = classification_report(
+        ctx["y_test"],
+        ctx["y_pred"],
+        labels=labels,
+        target_names=names,
+        output_dict=True,
+        zero_division=0,
     )
     rows = [
-        (str(label), *(f"{v:.3f}" for v in values[:3]), f"{values[3]:,}")
-        for label, values in zip(labels, zip(*per_class, strict=True), strict=True)
+        (name, *_scores(report[name]), f"{int(report[name]['support']):,}")
+        for name in names
     ]
-    for average in ("macro", "weighted"):
-        precision, recall, f1, _ = precision_recall_fscore_support(
-            y_test, y_pred, labels=labels, average=average, zero_division=0
-        )
-        rows.append(
-            (f"{average} avg", f"{precision:.3f}", f"{recall:.3f}", f"{f1:.3f}", "")
-        )
+    rows += [(key, *_scores(report[key]), "") for key in ("macro avg", "weighted avg")]
     table = _table(
         ["Class", "Precision", "Recall", "F1", "Support"],
         rows,
@@ -374,8 +391,9 @@ def _version(distribution):
         return "not installed"
 
 
-def _trainable_parameters(classifier):
-    return int(sum(np.prod(w.shape) for w in classifier.model_.trainable_weights))
+def _scores(row):
+    """Precision, recall and F1 of a ``classification_report`` row, formatted."""
+    return tuple(f"{row[key]:.3f}" for key in ("precision", "recall", "f1-score"))
 
 
 def _duration(seconds):

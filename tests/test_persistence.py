@@ -92,6 +92,25 @@ def test_keras_export_reproduces_predict_proba(fitted_pipeline, X_check, tmp_pat
     assert (path.stat().st_mode & 0o777) != 0o600  # not mkstemp's private mode
 
 
+def test_keras_export_of_a_cnn_takes_the_reshaped_images(mnist, tmp_path):
+    import keras
+
+    from skmnist.pipeline import make_mnist_pipeline
+
+    pipe = make_mnist_pipeline(model="cnn", filters=(8,), epochs=1, random_state=0)
+    pipe.fit(mnist.X_train[:600], mnist.y_train[:600])
+    X = mnist.X_test[:100]
+    path = export_keras(pipe, tmp_path / "cnn.keras")
+
+    network = keras.saving.load_model(path)
+    images = pipe[0].transform(X)
+    assert images.shape == (100, 28, 28, 1)
+    assert_allclose(
+        network.predict(images, verbose=0), pipe.predict_proba(X), atol=1e-6
+    )
+    assert os.listdir(tmp_path) == ["cnn.keras"]
+
+
 def test_keras_export_checks_its_arguments(fitted_pipeline, tmp_path):
     from sklearn.exceptions import NotFittedError
 

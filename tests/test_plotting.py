@@ -202,6 +202,47 @@ def test_misclassified_checks_shapes():
         MisclassifiedDisplay.from_predictions(np.zeros((2, 28, 28)), [0], [[1, 0]])
 
 
+def test_misclassified_takes_channel_images_and_class_labels():
+    # the convolutional network's input: (n, height, width, 1); labels not 0..k-1
+    images = np.random.default_rng(0).random((4, 28, 28, 1))
+    y_proba = [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.1, 0.9]]
+    display = MisclassifiedDisplay.from_predictions(
+        images, ["b", "b", "a", "a"], y_proba, classes=np.array(["a", "b"])
+    )
+    assert_array_equal(display.indices, [3, 0])  # p=0.9 first, then p=0.8
+    assert_array_equal(display.y_pred, ["b", "a"])
+    assert_array_equal(display.images_[0].get_array(), images[3, :, :, 0])
+    grid = DigitGridDisplay.from_predictions(images, n=np.int64(2))
+    assert len(grid.images_) == 2 and grid.images_[0].get_array().shape == (28, 28)
+
+
+@pytest.mark.parametrize("n", [0, -1, True, 2.0, "3"])
+def test_displays_refuse_counts_that_are_not_positive_ints(n):
+    images = np.zeros((3, 28, 28))
+    with pytest.raises(ValueError, match=r"n must be a whole number >= 1.*got"):
+        DigitGridDisplay.from_predictions(images, n=n)
+    with pytest.raises(ValueError, match="n must be"):
+        MisclassifiedDisplay.from_predictions(images, [0, 1, 1], np.eye(3)[:, :2], n=n)
+
+
+def test_displays_from_a_cnn_pipeline_and_a_bare_cnn(mnist, tmp_path):
+    from skmnist.pipeline import make_mnist_pipeline
+
+    pipe = make_mnist_pipeline(model="cnn", filters=(8,), epochs=2, random_state=0)
+    pipe.fit(mnist.X_train[:600], mnist.y_train[:600])
+    X, y = mnist.X_test[:400], mnist.y_test[:400]
+
+    curves = TrainingCurvesDisplay.from_estimator(pipe)
+    assert_allclose(curves.lines_["loss"].get_ydata(), pipe[-1].history_["loss"])
+    for estimator, images in ((pipe, X), (pipe[-1], pipe[0].transform(X))):
+        wrong = MisclassifiedDisplay.from_estimator(estimator, images, y, n=5)
+        assert np.all(pipe.predict(X)[wrong.indices] != y[wrong.indices])
+        assert wrong.images_[0].get_array().shape == (28, 28)
+        grid = DigitGridDisplay.from_estimator(estimator, images, y, n=4)
+        assert len(grid.images_) == 4
+    assert_renders(wrong.figure_, tmp_path)
+
+
 # -- scikit-learn's confusion matrix on the pipeline -------------------------------
 
 

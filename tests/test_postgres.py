@@ -29,7 +29,8 @@ from pathlib import Path
 import optuna
 import pytest
 
-from skmnist.search import _storage_errors, open_storage
+from skmnist.search import open_storage
+from skmnist.search._storage import storage_errors
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -304,7 +305,7 @@ def test_storage_waits_for_a_restarting_database_or_says_why(postgres, database)
     postgres.stop()
     try:
         with pytest.raises(ConnectionError, match="lost the connection") as error:
-            with _storage_errors(study):
+            with storage_errors(study):
                 impatient.get_all_studies()
     finally:
         postgres.start()
@@ -333,7 +334,6 @@ def test_killed_worker_trial_is_retried(database, workers, record_property):
     # the victim's trials are long (many epochs, no pruning), so that "in the middle
     # of a trial" is a wide window however fast the machine is
     victim = workers(database, 1, 3, *heartbeat, "--epochs", "500", "--no-pruning")
-    others = [workers(database, seed, 4, *heartbeat) for seed in (2, 3)]
 
     def victim_mid_trial():
         if victim.poll() is not None:
@@ -349,6 +349,12 @@ def test_killed_worker_trial_is_retried(database, workers, record_property):
     )
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
+    # the survivors start once the victim's heartbeat is older than the grace period,
+    # so the first trial they ask for finds its trial stale, however fast the machine
+    # (started beside it, they could finish every trial before the grace period ran
+    # out, and nobody would look at the stale trial again)
+    time.sleep(3 + 1)
+    others = [workers(database, seed, 4, *heartbeat) for seed in (2, 3)]
     done_by_victim = sum(
         t.user_attrs.get("worker", "").endswith(f":{victim.pid}")
         for t in load(database).get_trials(deepcopy=False, states=FINISHED)

@@ -64,6 +64,7 @@ def test_report_describes_the_model(page, fitted_pipeline):
     for name, value in classifier.get_params(deep=False).items():
         assert f"<th>{name}</th><td><code>{escape(repr(value))}</code></td>" in page
     assert "Keras summary" in page
+    assert "<p>Classifier: KerasMLPClassifier</p>" in page
     assert "flatten (ImageFlattener)" in page
 
 
@@ -131,6 +132,32 @@ def test_report_on_a_bare_classifier_without_mistakes(fitted_pipeline, mnist, tm
     assert "Pipeline:" not in page
 
 
+def test_report_describes_a_cnn_pipeline_and_a_bare_cnn(mnist, tmp_path):
+    from skmnist.pipeline import make_mnist_pipeline
+
+    pipe = make_mnist_pipeline(model="cnn", filters=(8,), epochs=1, random_state=0)
+    pipe.fit(mnist.X_train[:1000], mnist.y_train[:1000])
+    X, y = mnist.X_test[:300], mnist.y_test[:300]
+    page = write_report(pipe, X, y, tmp_path / "cnn.html").read_text(encoding="utf-8")
+
+    network = pipe[-1].model_
+    assert f'<span id="test-accuracy">{pipe.score(X, y):.4f}</span>' in page
+    assert "<p>Classifier: KerasCNNClassifier</p>" in page
+    assert "reshape (ImageReshaper)" in page
+    assert "Conv2D" in page and "MaxPooling2D" in page
+    for layer in network.layers:
+        assert f"<td>{layer.name}</td>" in page
+    assert f"{network.count_params():,}" in page
+    assert "<th>filters</th><td><code>(8,)</code></td>" in page
+    assert len(re.findall(r'<img src="data:image/png', page)) == 3
+
+    images = pipe[0].transform(X)  # what the bare network takes: (n, 28, 28, 1)
+    bare = write_report(pipe[-1], images, y, tmp_path / "bare.html")
+    bare_page = bare.read_text(encoding="utf-8")
+    assert f'<span id="test-accuracy">{pipe.score(X, y):.4f}</span>' in bare_page
+    assert "28 × 28 × 1" in bare_page and "Pipeline:" not in bare_page
+
+
 def test_report_is_written_atomically(fitted_pipeline, test_set, tmp_path, monkeypatch):
     path = tmp_path / "report.html"
     path.write_text("previous report", encoding="utf-8")
@@ -156,6 +183,20 @@ def test_report_is_written_atomically(fitted_pipeline, test_set, tmp_path, monke
         write_report(fitted_pipeline, *test_set, path)
     assert path.read_text(encoding="utf-8") == "previous report"
     assert os.listdir(tmp_path) == ["report.html"]  # no temporary file left
+
+
+@pytest.mark.parametrize("n_misclassified", [0, -3, 2.5, True])
+def test_report_refuses_a_bad_number_of_mistakes(
+    fitted_pipeline, test_set, tmp_path, n_misclassified
+):
+    with pytest.raises(ValueError, match="n_misclassified must be a whole number"):
+        write_report(
+            fitted_pipeline,
+            *test_set,
+            tmp_path / "r.html",
+            n_misclassified=n_misclassified,
+        )
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_report_needs_a_fitted_model(test_set, tmp_path):

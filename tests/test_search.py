@@ -24,7 +24,12 @@ from sklearn.model_selection import (
     check_cv,
 )
 
-from skmnist import PrunedSearchCV, default_search_space, make_mnist_pipeline
+from skmnist import (
+    PrunedSearchCV,
+    cnn_search_space,
+    default_search_space,
+    make_mnist_pipeline,
+)
 from skmnist.cli import main
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -366,6 +371,88 @@ def test_default_space_prefix_for_bare_classifier(small):
     assert 32 <= params["hidden_layer_sizes"][0] <= 1024
     assert params["batch_size"] in (64, 128, 256)
     clone(clf).set_params(**params)
+
+
+CNN_PARAMS = {
+    "filters",
+    "kernel_size",
+    "dense_units",
+    "dropout",
+    "learning_rate",
+    "batch_size",
+}
+
+
+def test_cnn_space_samples_within_its_ranges():
+    from skmnist.search._spaces import decode_params, encode_params
+
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    seen = {"kernel_size": set(), "dense_units": set()}
+    for _ in range(40):
+        params = cnn_search_space(study.ask())
+        assert set(params) == {f"classifier__{name}" for name in CNN_PARAMS}
+        params = cnn_search_space(study.ask(), prefix="")
+        filters = params["filters"]
+        assert isinstance(filters, tuple) and len(filters) == 2
+        assert all(isinstance(n, int) for n in filters)
+        assert 16 <= filters[0] <= 64 and 32 <= filters[1] <= 128
+        assert params["kernel_size"] in (3, 5)
+        assert params["dense_units"] in (0, 64, 128, 256)
+        assert 0.0 <= params["dropout"] <= 0.6
+        assert 1e-4 <= params["learning_rate"] <= 1e-2
+        assert params["batch_size"] in (64, 128, 256)
+        for name in seen:
+            seen[name].add(params[name])
+        # stored on the trial as JSON and read back with the tuple intact
+        assert decode_params(encode_params(params)) == params
+    assert seen == {"kernel_size": {3, 5}, "dense_units": {0, 64, 128, 256}}
+
+
+def test_cnn_space_gives_valid_cnn_parameters(small):
+    from skmnist.models.cnn import KerasCNNClassifier
+
+    trial = optuna.create_study().ask()
+    assert set(cnn_search_space(trial, prefix="")) == CNN_PARAMS
+    assert CNN_PARAMS <= set(KerasCNNClassifier().get_params())
+    X, y = small
+    X, y = X[:300], y[:300]
+    pipe = make_mnist_pipeline(model="cnn", epochs=2, random_state=0)
+    search = PrunedSearchCV(
+        pipe, cnn_search_space, n_trials=2, cv=2, refit=False, random_state=0
+    )
+    search.fit(X, y)  # the classifier's own validation accepts every sample
+
+    assert search.n_trials_ == 2
+    assert set(search.best_params_) == {f"classifier__{name}" for name in CNN_PARAMS}
+    assert isinstance(search.best_params_["classifier__filters"], tuple)
+    assert search.best_score_ == search.cv_results_["mean_test_score"].max()
+    chance = 1 / len(np.unique(y))
+    assert search.best_score_ > chance  # it learnt something in two epochs
+    assert (
+        clone(pipe).set_params(**search.best_params_)[-1].filters
+        == (search.best_params_["classifier__filters"])
+    )
+
+
+def test_search_package_keeps_every_import_path():
+    import skmnist
+    import skmnist._search_space as old_spaces
+    import skmnist.search as search
+
+    assert skmnist.PrunedSearchCV is search.PrunedSearchCV is PrunedSearchCV
+    assert skmnist.default_search_space is search.default_search_space
+    assert old_spaces.default_search_space is default_search_space
+    assert skmnist.cnn_search_space is search.cnn_search_space is cnn_search_space
+    assert {"cnn_search_space", "default_search_space", "PrunedSearchCV"} <= set(
+        skmnist.__all__
+    )
+    assert callable(search.open_storage)
+    assert set(search.__all__) == {
+        "PrunedSearchCV",
+        "cnn_search_space",
+        "default_search_space",
+        "open_storage",
+    }
 
 
 def test_import_skmnist_imports_neither_optuna_nor_tensorflow():

@@ -1,4 +1,4 @@
-"""Hyperparameter search of whole pipelines with Optuna, pruned epoch by epoch.
+"""The search estimator: :class:`PrunedSearchCV`, its trial runner and folds.
 
 Optuna is imported when a search starts, not with this module.
 """
@@ -12,46 +12,46 @@ from copy import deepcopy
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.stats import rankdata
-from sklearn.base import (
-    BaseEstimator,
-    MetaEstimatorMixin,
-    _fit_context,
-    clone,
-    is_classifier,
-)
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state, get_tags
-from sklearn.utils._indexing import _safe_indexing
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, indexable
 
-from skmnist._search_space import (
+from skmnist._compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _fit_context,
+    _safe_indexing,
+    get_tags,
+)
+from skmnist.search._results import (
+    ERROR_ATTR,
+    FIT_TIME_ATTR,
+    SCORE_TIME_ATTR,
+    SCORES_ATTR,
+    WORKER_ATTR,
+    ProgressPrinter,
+    cv_results,
+)
+from skmnist.search._spaces import (
     PARAMS_ATTR,
     candidate,
     check_distributions,
     decode_params,
-    default_search_space,
     encode_params,
     sample_params,
 )
+from skmnist.search._storage import (
+    create_study,
+    default_sampler,
+    storage_errors,
+)
 
-__all__ = ["PrunedSearchCV", "default_search_space", "open_storage"]
-
-# trial user attributes, written after every epoch so pruned trials keep them too
-_SCORES_ATTR = "split_scores"  # per fold, at the last epoch trained
-_FIT_TIME_ATTR = "split_fit_times"  # per fold, seconds, leading steps included
-_SCORE_TIME_ATTR = "split_score_times"  # per fold, seconds, last scoring only
-_ERROR_ATTR = "error"  # why the fit failed, with a numeric error_score
-_WORKER_ATTR = "worker"  # "host:pid" of the process that ran the trial
-
-DEFAULT_HEARTBEAT_INTERVAL = 60  # seconds, for server databases (open_storage)
-DEFAULT_MAX_RETRY = 3  # a trial that keeps killing its workers is given up
-DEFAULT_RECONNECT_TIMEOUT = 60.0  # seconds to wait for a restarting database
+__all__ = ["PrunedSearchCV"]
 
 
 def _best_estimator_has(attr):
@@ -88,7 +88,8 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
         The space: a dict ``{parameter name: optuna distribution}`` using the
         estimator's parameter names, or a callable ``space(trial) -> dict`` of
         the estimator's parameters for conditional spaces, such as
-        :func:`skmnist.default_search_space`.
+        :func:`skmnist.default_search_space` (dense network) or
+        :func:`skmnist.cnn_search_space` (convolutional network).
     n_trials : int or None, default=10
         Trials this ``fit`` runs (in this process). ``None`` runs until
         ``timeout``.
@@ -173,7 +174,8 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     See Also
     --------
-    skmnist.default_search_space : A conditional space for the MNIST network.
+    skmnist.default_search_space : A conditional space for the dense network.
+    skmnist.cnn_search_space : A space for the convolutional network.
     sklearn.model_selection.GridSearchCV : Exhaustive search, no pruning.
     optuna_integration.OptunaSearchCV : Optuna search; cannot prune pipelines.
 
@@ -309,7 +311,7 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
         with _optuna_logging(optuna, self.verbose):
             self._check_space(optuna)
             self.study_ = self._load_study(optuna)
-            with _storage_errors(self.study_):
+            with storage_errors(self.study_):
                 self.study_.optimize(
                     run,
                     n_trials=self.n_trials,
@@ -337,12 +339,12 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
         _checked_candidate(self.estimator, space, scratch.ask())
 
     def _load_study(self, optuna):
-        study = _create_study(
+        study = create_study(
             optuna,
             storage=self.storage,
             study_name=self.study_name,
             sampler=(
-                _default_sampler(optuna, self.random_state)
+                default_sampler(optuna, self.random_state)
                 if self.sampler is None
                 else self.sampler
             ),
@@ -360,7 +362,7 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
     def _trial_callbacks(self, n_epochs):
         # Retrying the trials of killed workers is the storage's job (heartbeat
         # and stale-trial callback, see open_storage), not a trial callback's.
-        return [_ProgressPrinter(n_epochs)] if self.verbose else []
+        return [ProgressPrinter(n_epochs)] if self.verbose else []
 
     def _collect_results(self, optuna):
         states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
@@ -380,7 +382,7 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.best_trial_ = max(complete, key=lambda t: t.value)
         self.best_params_ = decode_params(self.best_trial_.user_attrs[PARAMS_ATTR])
         self.best_score_ = float(self.best_trial_.value)
-        self.cv_results_ = _cv_results(trials, self.n_splits_)
+        self.cv_results_ = cv_results(trials, self.n_splits_)
         numbers = list(self.cv_results_["trial_number"])
         self.best_index_ = numbers.index(self.best_trial_.number)
 
@@ -481,7 +483,7 @@ class _TrialRunner:
             self.search.estimator, self.search.param_distributions, trial
         )
         trial.set_user_attr(PARAMS_ATTR, encode_params(params))
-        trial.set_user_attr(_WORKER_ATTR, f"{socket.gethostname()}:{os.getpid()}")
+        trial.set_user_attr(WORKER_ATTR, f"{socket.gethostname()}:{os.getpid()}")
         return estimator
 
     def _start_fold(self, estimator, train, test):
@@ -510,8 +512,8 @@ class _TrialRunner:
             FitFailedWarning,
             stacklevel=2,
         )
-        trial.set_user_attr(_ERROR_ATTR, f"{type(exc).__name__}: {exc}")
-        trial.set_user_attr(_SCORES_ATTR, [error_score] * len(self.splits))
+        trial.set_user_attr(ERROR_ATTR, f"{type(exc).__name__}: {exc}")
+        trial.set_user_attr(SCORES_ATTR, [error_score] * len(self.splits))
         return error_score  # nan: Optuna records a failed trial
 
     def check_failures(self):
@@ -529,9 +531,9 @@ def _train_epoch(folds, scorer, classes, epoch):
 
 def _report(trial, folds, epoch):
     """Store the folds' scores and times on the trial, report their mean."""
-    trial.set_user_attr(_SCORES_ATTR, [fold.score for fold in folds])
-    trial.set_user_attr(_FIT_TIME_ATTR, [fold.fit_time for fold in folds])
-    trial.set_user_attr(_SCORE_TIME_ATTR, [fold.score_time for fold in folds])
+    trial.set_user_attr(SCORES_ATTR, [fold.score for fold in folds])
+    trial.set_user_attr(FIT_TIME_ATTR, [fold.fit_time for fold in folds])
+    trial.set_user_attr(SCORE_TIME_ATTR, [fold.score_time for fold in folds])
     mean = float(np.mean([fold.score for fold in folds]))
     trial.report(mean, epoch)
     return mean
@@ -583,225 +585,6 @@ def _final_step(estimator):
     return final
 
 
-def _default_sampler(optuna, random_state):
-    seed = random_state
-    if seed is not None and not isinstance(seed, Integral):
-        seed = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
-    return optuna.samplers.TPESampler(seed=seed)
-
-
-def _create_study(optuna, storage, study_name, sampler, pruner):
-    """Create the study, or load it if ``study_name`` exists in ``storage``."""
-    return optuna.create_study(
-        storage=open_storage(storage),
-        study_name=study_name,
-        sampler=sampler,
-        pruner=pruner,
-        direction="maximize",
-        load_if_exists=True,
-    )
-
-
-def open_storage(
-    storage,
-    *,
-    heartbeat_interval="auto",
-    grace_period=None,
-    max_retry=DEFAULT_MAX_RETRY,
-    reconnect_timeout=DEFAULT_RECONNECT_TIMEOUT,
-):
-    """Open an Optuna database storage ready for many workers and their faults.
-
-    Builds an :class:`optuna.storages.RDBStorage` from a URL with:
-
-    - a **heartbeat**: each running trial records a heartbeat every
-      ``heartbeat_interval`` seconds; a trial whose heartbeat is older than
-      ``grace_period`` (its worker was killed or lost) is marked failed and
-      queued again with the same parameters by
-      :class:`optuna.storages.RetryHeartbeatStaleTrialCallback`, when any
-      worker of the study next starts a trial;
-    - **reconnection**: pooled connections are checked before use
-      (SQLAlchemy's ``pool_pre_ping``), and new connections are retried for
-      up to ``reconnect_timeout`` seconds, so workers ride out a database
-      restart.
-
-    Storage objects and ``None`` are returned unchanged.
-
-    Parameters
-    ----------
-    storage : str, optuna.storages.BaseStorage or None
-        A database URL such as ``"postgresql://user:password@host/db"``,
-        ``"mysql+pymysql://user:password@host/db"`` or
-        ``"sqlite:///search.db"``; anything else is returned as it is.
-    heartbeat_interval : int, "auto" or None, default="auto"
-        Seconds between heartbeats. ``"auto"`` means 60 for server databases
-        and none for SQLite (one file, one machine: a heartbeat thread per
-        worker only adds lock contention). ``None`` or 0 turns it off.
-    grace_period : int or None, default=None
-        Seconds without a heartbeat after which a running trial counts as
-        dead. ``None`` means Optuna's default, twice ``heartbeat_interval``.
-        Keep it well above the interval: a worker under heavy load (or a
-        database restart) can delay a heartbeat.
-    max_retry : int or None, default=3
-        How often a dead trial is queued again; ``None`` retries without
-        end, 0 never (dead trials are only marked failed). A limit stops a
-        trial that kills its workers (say, out of memory) from killing all.
-    reconnect_timeout : float, default=60.0
-        Seconds a new connection is retried while the database refuses
-        them. After that, or if a connection breaks in the middle of a
-        statement, the storage raises and :class:`PrunedSearchCV` reports a
-        :class:`ConnectionError`.
-
-    Returns
-    -------
-    storage : optuna.storages.BaseStorage or None
-        The storage.
-
-    Raises
-    ------
-    ValueError
-        The URL is malformed, its driver is missing, or the database cannot
-        be reached at all: a one-line message instead of SQLAlchemy's.
-
-    See Also
-    --------
-    PrunedSearchCV : Takes the storage, or a URL opened with the defaults.
-
-    Notes
-    -----
-    Optuna implements heartbeats for database storages only, not for journal
-    files. Stale trials are detected from the database server's clock, so
-    workers' clocks need not agree. Completed trials are committed as each
-    finishes: neither a killed worker nor a database restart loses them.
-
-    Examples
-    --------
-    >>> from skmnist.search import open_storage
-    >>> storage = open_storage("sqlite:///:memory:", heartbeat_interval=5)
-    >>> storage.heartbeat_interval, storage.grace_period
-    (5, None)
-    """
-    if not isinstance(storage, str):
-        return storage
-    import optuna
-    import sqlalchemy.engine
-    import sqlalchemy.exc
-
-    try:
-        url = _with_installed_driver(sqlalchemy.engine.make_url(storage))
-        server = url.get_backend_name() != "sqlite"
-        if heartbeat_interval == "auto":
-            heartbeat_interval = DEFAULT_HEARTBEAT_INTERVAL if server else None
-        engine_kwargs = {}
-        if server:
-            # a restarted server leaves dead connections in the pool: test each
-            # one before use
-            engine_kwargs["pool_pre_ping"] = True
-        if url.get_backend_name() in ("postgresql", "mysql"):
-            # and never hang for minutes on an unreachable host
-            engine_kwargs["connect_args"] = {"connect_timeout": 10}
-        with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            heartbeat = {}
-            if heartbeat_interval:
-                retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry)
-                heartbeat = {
-                    "heartbeat_interval": int(heartbeat_interval),
-                    "grace_period": None if grace_period is None else int(grace_period),
-                    "heartbeat_stale_trial_callback": None if max_retry == 0 else retry,
-                }
-            rdb = _create_rdb_storage(
-                optuna,
-                url.render_as_string(hide_password=False),
-                engine_kwargs=engine_kwargs,
-                **heartbeat,
-            )
-    except (ImportError, sqlalchemy.exc.SQLAlchemyError) as exc:
-        message = str(exc).strip().splitlines()[0]
-        raise ValueError(
-            f"cannot open the Optuna storage {storage!r}: {message}"
-        ) from exc
-    # after the first connection: a wrong URL still fails at once
-    _retry_new_connections(rdb.engine, reconnect_timeout)
-    return rdb
-
-
-def _create_rdb_storage(optuna, url, **kwargs):
-    """``RDBStorage(url, **kwargs)``, surviving workers that create it together.
-
-    On a new database, workers started at once race to create Optuna's tables;
-    the losers fail with "already exists". A second try finds them made.
-    """
-    import sqlalchemy.exc
-
-    for attempt in range(3):
-        try:
-            return optuna.storages.RDBStorage(url, **kwargs)
-        except (sqlalchemy.exc.ProgrammingError, sqlalchemy.exc.IntegrityError):
-            if attempt == 2:
-                raise
-            time.sleep(0.5 * (attempt + 1))
-
-
-def _with_installed_driver(url):
-    """``postgresql://`` with whichever driver is installed, psycopg 3 first.
-
-    SQLAlchemy's default driver for a bare ``postgresql://`` changed from
-    psycopg2 (2.0) to psycopg (2.1); either works here.
-    """
-    if url.drivername != "postgresql":
-        return url
-    import importlib.util
-
-    for module in ("psycopg", "psycopg2"):
-        if importlib.util.find_spec(module) is not None:
-            return url.set(drivername=f"postgresql+{module}")
-    raise ImportError(
-        "no PostgreSQL driver: pip install 'psycopg[binary]' (or 'skmnist[cluster]')"
-    )
-
-
-def _retry_new_connections(engine, timeout):
-    """Retry refused connections for ``timeout`` seconds, with backoff."""
-    from sqlalchemy import event
-
-    @event.listens_for(engine, "do_connect")
-    def connect(dialect, connection_record, cargs, cparams):
-        dbapi = dialect.loaded_dbapi
-        deadline = time.monotonic() + timeout
-        delay = 0.25
-        while True:
-            try:
-                return dbapi.connect(*cargs, **cparams)
-            except dbapi.OperationalError:
-                if time.monotonic() + delay > deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(2 * delay, 5.0)
-
-
-@contextlib.contextmanager
-def _storage_errors(study):
-    """Turn a lost database connection into a one-line ``ConnectionError``."""
-    import optuna
-    import sqlalchemy.exc
-
-    lost = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
-    try:
-        yield
-    except (optuna.exceptions.StorageInternalError, *lost) as exc:
-        # Optuna wraps SQLAlchemy's errors, with a message about invalid data
-        cause = exc if isinstance(exc, lost) else exc.__cause__
-        if not isinstance(cause, lost):
-            raise
-        message = str(cause.orig or cause).strip().splitlines()[0]
-        raise ConnectionError(
-            f"lost the connection to the storage of study {study.study_name!r} "
-            f"({message}); completed trials are saved: run the search again to "
-            "continue"
-        ) from exc
-
-
 @contextlib.contextmanager
 def _optuna_logging(optuna, verbose):
     # Optuna logs every trial at INFO level: quiet unless asked, then restored.
@@ -812,80 +595,3 @@ def _optuna_logging(optuna, verbose):
         yield
     finally:
         optuna.logging.set_verbosity(previous)
-
-
-class _ProgressPrinter:
-    """Optuna callback: one line per finished trial."""
-
-    def __init__(self, n_epochs):
-        self.n_epochs = n_epochs
-
-    def __call__(self, study, trial):
-        value = "nan" if trial.value is None else f"{trial.value:.4f}"
-        seconds = trial.duration.total_seconds() if trial.duration else float("nan")
-        params = decode_params(trial.user_attrs.get(PARAMS_ATTR, {}))
-        shown = ", ".join(
-            f"{name.rsplit('__', 1)[-1]}={_short(value)}"
-            for name, value in params.items()
-        )
-        print(
-            f"[trial {trial.number:>3}] {trial.state.name:<8} score={value} "
-            f"epochs={len(trial.intermediate_values)}/{self.n_epochs} "
-            f"{seconds:6.1f}s  {shown}",
-            flush=True,
-        )
-
-
-def _short(value):
-    return f"{value:.3g}" if isinstance(value, float) else repr(value)
-
-
-def _cv_results(trials, n_splits):
-    """sklearn's ``cv_results_`` from finished trials."""
-    params = [decode_params(t.user_attrs[PARAMS_ATTR]) for t in trials]
-    scores, fit_times, score_times = (
-        np.array([_padded(t.user_attrs.get(attr), n_splits) for t in trials])
-        for attr in (_SCORES_ATTR, _FIT_TIME_ATTR, _SCORE_TIME_ATTR)
-    )
-    complete = np.array([t.state.name == "COMPLETE" for t in trials])
-    with warnings.catch_warnings():  # all-nan rows of failed trials
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mean = np.nanmean(scores, axis=1) if scores.size else np.array([])
-        results = {
-            "trial_number": np.array([t.number for t in trials]),
-            "state": np.array([t.state.name for t in trials], dtype=object),
-            "n_epochs": np.array([len(t.intermediate_values) for t in trials]),
-            "mean_fit_time": np.nanmean(fit_times, axis=1),
-            "std_fit_time": np.nanstd(fit_times, axis=1),
-            "mean_score_time": np.nanmean(score_times, axis=1),
-            "std_score_time": np.nanstd(score_times, axis=1),
-        }
-    for name in sorted({name for p in params for name in p}):
-        column = np.ma.MaskedArray(np.empty(len(trials), dtype=object), mask=True)
-        for i, p in enumerate(params):
-            if name in p:
-                column[i] = p[name]
-        results[f"param_{name}"] = column
-    results["params"] = params
-    for i in range(n_splits):
-        results[f"split{i}_test_score"] = scores[:, i]
-    results["mean_test_score"] = mean
-    results["std_test_score"] = np.std(scores, axis=1)
-    results["rank_test_score"] = _rank(mean, complete)
-    return results
-
-
-def _padded(values, n):
-    values = list(values or [])[:n]
-    return [float(v) for v in values] + [np.nan] * (n - len(values))
-
-
-def _rank(scores, complete):
-    """Rank 1 is best; complete trials first, then pruned ones; nan last."""
-    ranks = np.zeros(len(scores), dtype=np.int32)
-    keys = np.where(np.isnan(scores), np.inf, -scores)
-    offset = int(complete.sum())
-    for group, start in ((complete, 0), (~complete, offset)):
-        if group.any():
-            ranks[group] = rankdata(keys[group], method="min").astype(np.int32) + start
-    return ranks

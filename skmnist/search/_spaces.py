@@ -1,0 +1,299 @@
+"""Search spaces for :class:`skmnist.PrunedSearchCV`: the ready-made spaces, sampling,
+checking and storing parameters.
+
+A space is either a dict ``{estimator parameter: optuna distribution}`` or a callable
+``space(trial) -> {estimator parameter: value}``. Either way a trial ends up with a
+dict of the *estimator's* parameters, which is checked against the estimator before
+any training and stored on the trial as JSON (tuples tagged, so they come back as
+tuples), so a resumed study rebuilds ``best_params_`` without calling the space again.
+
+Nothing here imports Optuna at module level.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+
+from skmnist._utils import is_positive_int
+
+__all__ = ["cnn_search_space", "default_search_space"]
+
+PARAMS_ATTR = "params"  # trial user attribute holding the estimator's parameters
+_TUPLE_TAG = "__tuple__"
+
+
+def default_search_space(trial, *, prefix="classifier__", max_layers=3):
+    """Sample the MNIST network's parameters: a conditional Optuna search space.
+
+    Draws the number of hidden layers, then the units of each layer, so the
+    space covers networks of different depths; returns them as the estimator's
+    own ``hidden_layer_sizes`` tuple. Pass the function itself (or a
+    :func:`functools.partial` of it) as ``param_distributions`` of
+    :class:`skmnist.PrunedSearchCV`.
+
+    ============================  =====================================
+    Optuna parameter              range
+    ============================  =====================================
+    ``n_layers``                  1 to ``max_layers`` (int)
+    ``n_units_l0``, ``_l1``, ...  32 to 1024 units (int, log scale)
+    ``dropout``                   0 to 0.5 (float)
+    ``learning_rate``             1e-4 to 1e-2 (float, log scale)
+    ``batch_size``                64, 128 or 256 (categorical)
+    ============================  =====================================
+
+    Parameters
+    ----------
+    trial : optuna.trial.Trial
+        The trial to sample from.
+    prefix : str, default ``"classifier__"``
+        Put before every returned name. The default addresses the classifier
+        step of :func:`skmnist.make_mnist_pipeline`; use ``prefix=""`` to
+        search a bare :class:`skmnist.KerasMLPClassifier`.
+    max_layers : int, default=3
+        Largest number of hidden layers; at least 1.
+
+    Returns
+    -------
+    params : dict
+        ``{prefix + "hidden_layer_sizes": (units, ...), prefix + "dropout": ...,
+        prefix + "learning_rate": ..., prefix + "batch_size": ...}``.
+
+    See Also
+    --------
+    cnn_search_space : The space of the convolutional network.
+
+    Notes
+    -----
+    Dropout acts between hidden layers, so a one-layer network ignores it.
+    The number of epochs is not searched: it is the pruning budget, taken from
+    the estimator.
+
+    Examples
+    --------
+    >>> import optuna
+    >>> from skmnist import default_search_space
+    >>> trial = optuna.create_study().ask()
+    >>> params = default_search_space(trial, max_layers=2)
+    >>> sorted(params)  # doctest: +NORMALIZE_WHITESPACE
+    ['classifier__batch_size', 'classifier__dropout',
+     'classifier__hidden_layer_sizes', 'classifier__learning_rate']
+    >>> len(params["classifier__hidden_layer_sizes"]) == trial.params["n_layers"]
+    True
+    """
+    if not is_positive_int(max_layers):
+        raise ValueError(
+            f"max_layers must be a whole number >= 1 (a network needs at least one "
+            f"hidden layer); got {max_layers!r}."
+        )
+    n_layers = trial.suggest_int("n_layers", 1, int(max_layers))
+    sizes = tuple(
+        trial.suggest_int(f"n_units_l{i}", 32, 1024, log=True) for i in range(n_layers)
+    )
+    return {
+        f"{prefix}hidden_layer_sizes": sizes,
+        f"{prefix}dropout": trial.suggest_float("dropout", 0.0, 0.5),
+        **_training_params(trial, prefix),
+    }
+
+
+def cnn_search_space(trial, *, prefix="classifier__"):
+    """Sample the convolutional network's parameters: an Optuna search space.
+
+    The space of :class:`skmnist.KerasCNNClassifier`, two convolution and
+    max-pooling blocks as its default network: the filters of each block, the
+    kernel size, the hidden dense layer (none, or some units), dropout, the
+    learning rate and the batch size. Pass the function itself (or a
+    :func:`functools.partial` of it) as ``param_distributions`` of
+    :class:`skmnist.PrunedSearchCV`, with a pipeline from
+    ``make_mnist_pipeline(model="cnn")``.
+
+    ============================  =====================================
+    Optuna parameter              range
+    ============================  =====================================
+    ``filters_b0``                16 to 64 filters (int, log scale)
+    ``filters_b1``                32 to 128 filters (int, log scale)
+    ``kernel_size``               3 or 5 (categorical)
+    ``dense_units``               0 (no hidden dense layer), 64, 128 or
+                                  256 (categorical)
+    ``dropout``                   0 to 0.6 (float)
+    ``learning_rate``             1e-4 to 1e-2 (float, log scale)
+    ``batch_size``                64, 128 or 256 (categorical)
+    ============================  =====================================
+
+    Parameters
+    ----------
+    trial : optuna.trial.Trial
+        The trial to sample from.
+    prefix : str, default ``"classifier__"``
+        Put before every returned name. The default addresses the classifier
+        step of :func:`skmnist.make_mnist_pipeline`; use ``prefix=""`` to
+        search a bare :class:`skmnist.KerasCNNClassifier`.
+
+    Returns
+    -------
+    params : dict
+        ``{prefix + "filters": (n0, n1), prefix + "kernel_size": ...,
+        prefix + "dense_units": ..., prefix + "dropout": ...,
+        prefix + "learning_rate": ..., prefix + "batch_size": ...}``.
+
+    See Also
+    --------
+    default_search_space : The space of the dense network.
+
+    Notes
+    -----
+    The number of epochs is not searched: it is the pruning budget, taken from
+    the estimator. The number of blocks stays two, as in the default network
+    (Keras's simple MNIST convnet); to search the depth too, write a space
+    that returns a longer or shorter ``filters`` tuple.
+
+    Examples
+    --------
+    >>> import optuna
+    >>> from skmnist import cnn_search_space
+    >>> trial = optuna.create_study().ask()
+    >>> params = cnn_search_space(trial, prefix="")
+    >>> sorted(params)  # doctest: +NORMALIZE_WHITESPACE
+    ['batch_size', 'dense_units', 'dropout', 'filters', 'kernel_size',
+     'learning_rate']
+    >>> len(params["filters"]), 16 <= params["filters"][0] <= 64
+    (2, True)
+    """
+    filters = (
+        trial.suggest_int("filters_b0", 16, 64, log=True),
+        trial.suggest_int("filters_b1", 32, 128, log=True),
+    )
+    return {
+        f"{prefix}filters": filters,
+        f"{prefix}kernel_size": trial.suggest_categorical("kernel_size", [3, 5]),
+        f"{prefix}dense_units": trial.suggest_categorical(
+            "dense_units", [0, 64, 128, 256]
+        ),
+        f"{prefix}dropout": trial.suggest_float("dropout", 0.0, 0.6),
+        **_training_params(trial, prefix),
+    }
+
+
+def _training_params(trial, prefix):
+    """The training parameters both network families search, sampled alike."""
+    return {
+        f"{prefix}learning_rate": trial.suggest_float(
+            "learning_rate", 1e-4, 1e-2, log=True
+        ),
+        f"{prefix}batch_size": trial.suggest_categorical("batch_size", [64, 128, 256]),
+    }
+
+
+def check_distributions(distributions):
+    """Raise ``TypeError`` unless every value is an Optuna distribution."""
+    from optuna.distributions import BaseDistribution
+
+    for name, dist in distributions.items():
+        if not isinstance(dist, BaseDistribution):
+            raise TypeError(
+                f"param_distributions[{name!r}] must be an Optuna distribution such "
+                f"as optuna.distributions.FloatDistribution(0, 0.5), got {dist!r}; "
+                "use a callable space for anything else."
+            )
+
+
+def sample_params(trial, space):
+    """The estimator parameters of ``trial``: from a dict space or a callable."""
+    if callable(space):
+        params = space(trial)
+        if not isinstance(params, dict):
+            raise TypeError(
+                f"a callable search space must return a dict of estimator "
+                f"parameters, got {type(params).__name__}."
+            )
+        return params
+    return {name: _suggest(trial, name, dist) for name, dist in space.items()}
+
+
+def _suggest(trial, name, dist):
+    # The public suggest_* API, so the sampler sees the usual calls.
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    if isinstance(dist, FloatDistribution):
+        return trial.suggest_float(
+            name, dist.low, dist.high, step=dist.step, log=dist.log
+        )
+    if isinstance(dist, IntDistribution):
+        return trial.suggest_int(
+            name, dist.low, dist.high, step=dist.step, log=dist.log
+        )
+    if isinstance(dist, CategoricalDistribution):
+        return trial.suggest_categorical(name, dist.choices)
+    raise TypeError(f"unsupported Optuna distribution for {name!r}: {dist!r}")
+
+
+def check_param_names(estimator, names):
+    """Raise ``ValueError`` naming the valid parameters if any name is unknown."""
+    valid = estimator.get_params(deep=True)
+    unknown = sorted(set(names) - set(valid))
+    if unknown:
+        searchable = sorted(k for k, v in valid.items() if not _is_estimator(v))
+        hint = ""
+        if any(name.startswith("classifier__") for name in unknown) and not any(
+            k.startswith("classifier__") for k in valid
+        ):
+            hint = " (for a bare classifier, use default_search_space with prefix='')"
+        raise ValueError(
+            f"unknown parameter(s) {', '.join(unknown)} for "
+            f"{type(estimator).__name__}{hint}; valid names: {', '.join(searchable)}."
+        )
+
+
+def candidate(estimator, params):
+    """A clone of ``estimator`` with ``params`` set, checked by its own validation.
+
+    Raises ``ValueError`` (sklearn's ``InvalidParameterError`` for an impossible
+    value) before any training, so a broken space fails at once, not trial by
+    trial.
+    """
+    check_param_names(estimator, params)
+    encode_params(params)  # values must be storable
+    est = clone(estimator).set_params(**params)
+    for part in [est, *est.get_params(deep=True).values()]:
+        if _is_estimator(part) and hasattr(part, "_parameter_constraints"):
+            part._validate_params()
+    return est
+
+
+def _is_estimator(value):
+    return isinstance(value, BaseEstimator)
+
+
+def encode_params(params):
+    """JSON-ready copy of an estimator parameter dict (tuples tagged)."""
+    return {name: _to_json(name, value) for name, value in params.items()}
+
+
+def decode_params(stored):
+    """Inverse of :func:`encode_params`."""
+    return {name: _from_json(value) for name, value in stored.items()}
+
+
+def _to_json(name, value):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, tuple | list | np.ndarray):
+        items = [_to_json(name, v) for v in value]
+        return items if isinstance(value, list) else {_TUPLE_TAG: items}
+    raise ValueError(
+        f"the search space gave {name}={value!r}; values must be numbers, strings, "
+        "booleans, None, or tuples/lists of them, so the study can store them."
+    )
+
+
+def _from_json(value):
+    if isinstance(value, dict) and set(value) == {_TUPLE_TAG}:
+        return tuple(_from_json(v) for v in value[_TUPLE_TAG])
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
