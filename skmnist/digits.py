@@ -77,13 +77,13 @@ def prepare_digit(image, *, invert="auto", normalize="auto"):
     >>> paper = np.full((90, 60), 240, dtype=np.uint8)  # light paper...
     >>> paper[20:70, 25:35] = 30  # ...with a dark vertical stroke: a "1"
     >>> digit = prepare_digit(paper)
-    >>> digit.shape, digit.dtype, digit.max()
-    ((28, 28), dtype('uint8'), np.uint8(255))
+    >>> digit.shape, digit.dtype, int(digit.max())
+    ((28, 28), dtype('uint8'), 255)
     >>> rows, cols = np.nonzero(digit)
     >>> int(rows.max() - rows.min() + 1)  # the longer side is 20 pixels
     20
-    >>> digit[0, 0], digit[14, 14]  # black background, white stroke in the middle
-    (np.uint8(0), np.uint8(255))
+    >>> int(digit[0, 0]), int(digit[14, 14])  # black background, white stroke inside
+    (0, 255)
     """
     _check_option("invert", invert)
     _check_option("normalize", normalize)
@@ -183,16 +183,26 @@ def load_digit_images(paths, *, invert="auto", normalize="auto"):
 
 def _read_image(path):
     """The pixels of an image file as a 2-D float array in [0, 1]."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no image file at {path!r}")
+    return _decode_image(path)
+
+
+def _decode_image(source):
+    """The pixels of an image (a path or a binary file object) as 2-D floats in [0, 1].
+
+    The one decoder behind :func:`load_digit_image` and ``skmnist serve``'s uploads.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
-        with Image.open(path) as image:
+        with Image.open(source) as image:
             image = ImageOps.exif_transpose(image)  # photos: honour the camera's turn
             return _pil_to_gray(image)
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except (
+        UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError
+    ) as exc:
         # Pillow raises these for foreign, truncated or corrupt files
         raise ValueError(f"not a readable image ({exc})") from exc
 

@@ -1,16 +1,21 @@
-"""The evaluate, predict and report subcommands, ``train --report``, and their errors.
+"""The subcommands, their errors, and a quiet, clean output.
 
 Commands run in-process through :func:`skmnist.cli.main` (TensorFlow is imported
-once per session); the package tests cover the console script itself.
+once per session), except where the output of the real command is the point: what
+reaches stderr and a pipe from a fresh process.
 """
 
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from skmnist.cli import main
+from skmnist.commands._quiet import QUIET_LEVEL, filter_log_lines, log_level
 from tests.test_digits import on_paper
 
 
@@ -187,3 +192,226 @@ def test_help_lists_the_new_commands_and_options(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert option in capsys.readouterr().out
+
+
+# -- a quiet, clean command line: the real command, its output to pipes --------------
+
+# TensorFlow's C++ log lines (absl format), its absl notice, and anything naming CUDA
+TF_LOG_LINE = re.compile(  # absl's format (newer TF), then TF 2.16's
+    r"^(?:[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ "
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] )\S+:\d+\]"
+)
+TF_NOISE = ("absl::InitializeLog", "cuda", "cuInit", "oneDNN", "rebuild TensorFlow")
+
+
+def tf_log_lines(stderr):
+    return [
+        line
+        for line in stderr.splitlines()
+        if TF_LOG_LINE.match(line) or any(word in line for word in TF_NOISE)
+    ]
+
+
+def env_without_log_level():
+    """This environment without TF_CPP_MIN_LOG_LEVEL (the test configuration sets
+    it): the command must quiet TensorFlow by itself."""
+    return {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+
+
+def test_train_output_to_pipes_is_quiet_and_one_line_per_epoch(tmp_path):
+    model = tmp_path / "m.joblib"
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "skmnist", "train",
+            "--subset", "1000", "--epochs", "3", "--hidden-layer-sizes", "8",
+            "--random-state", "0", "-o", str(model),
+        ],
+        capture_output=True,
+        text=True,
+        env=env_without_log_level(),
+        timeout=600,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert tf_log_lines(result.stderr) == []
+    assert result.stderr.strip() == ""
+    out = result.stdout
+    assert "\r" not in out and "\x1b" not in out  # no progress bar, no colours
+    epochs = [line for line in out.splitlines() if line.startswith("epoch ")]
+    assert [line.split(" - ")[0] for line in epochs] == [
+        "epoch 1/3",
+        "epoch 2/3",
+        "epoch 3/3",
+    ]
+    for line in epochs:  # each line complete: time, loss and accuracy
+        pattern = r"epoch \d/3 - \d+\.\d\d s( - \w+: \d+\.\d{4})+"
+        assert re.fullmatch(pattern, line), line
+        assert "loss: " in line and "accuracy: " in line
+    assert "training the mlp on 1,000 images for 3 epochs" in out
+    assert model.is_file()
+
+
+def _import_tensorflow(setup):
+    """stderr of a fresh process that runs ``setup`` then imports TensorFlow."""
+    code = f"{setup}\nimport tensorflow as tf\ntf.constant(1.0) + 1.0\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env_without_log_level(),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def _messages(lines):
+    """Log lines without their time stamp and thread id."""
+    return sorted(TF_LOG_LINE.sub("", line) for line in lines)
+
+
+def test_tensorflow_logs_hidden_unless_verbose():
+    plain = tf_log_lines(_import_tensorflow(""))
+    setup = "from skmnist.commands._quiet import quiet_tensorflow\n"
+    quiet = tf_log_lines(_import_tensorflow(setup + "quiet_tensorflow()"))
+    verbose = tf_log_lines(_import_tensorflow(setup + "quiet_tensorflow(verbose=True)"))
+
+    assert quiet == []
+    # --verbose shows what TensorFlow prints when left alone
+    assert _messages(verbose) == _messages(plain)
+
+
+def test_log_level_the_users_setting_wins():
+    environ = {}
+    assert log_level(environ=environ) == QUIET_LEVEL
+    assert environ == {"TF_CPP_MIN_LOG_LEVEL": str(QUIET_LEVEL)}
+
+    environ = {}
+    assert log_level(verbose=True, environ=environ) == 0
+    assert environ == {}  # left to TensorFlow: everything shown
+
+    for value, level in [("0", 0), ("1", 1), ("2", 2), ("junk", 0)]:
+        environ = {"TF_CPP_MIN_LOG_LEVEL": value}
+        assert log_level(environ=environ) == level
+        assert log_level(verbose=True, environ=environ) == level
+        assert environ == {"TF_CPP_MIN_LOG_LEVEL": value}
+
+
+def test_filter_log_lines_by_severity():
+    lines = [
+        "WARNING: All log messages before absl::InitializeLog() is called are "
+        "written to STDERR\n",
+        "I0000 00:00:1795617253.467709    6642 cudart_stub.cc:31] Could not find "
+        "cuda drivers on your machine, GPU will not be used.\n",
+        "I0000 00:00:1795617253.820005    6642 cpu_feature_guard.cc:227] This "
+        "TensorFlow binary is optimized to use available CPU instructions.\n",
+        "To enable the following instructions: AVX2 FMA, in other operations, "
+        "rebuild TensorFlow with the appropriate compiler flags.\n",
+        "W0000 00:00:1795617253.9    6642 some_file.cc:12] a warning\n",
+        "E0000 00:00:1795617257.429920    6642 cuda_platform.cc:52] failed call to "
+        "cuInit: UNKNOWN ERROR (303)\n",
+        "F0000 00:00:1795617257.5    6642 crash.cc:1] a fatal error\n",
+        "/x/y.py:3: UserWarning: a Python warning stays\n",
+    ]
+    text = "".join(lines)
+    assert filter_log_lines(text, 0) == text
+    assert filter_log_lines(text, 2) == "".join(lines[5:])
+    assert filter_log_lines(text, 3) == lines[6] + lines[7]
+
+
+def test_usage_errors_are_one_line(capsys):
+    for argv in (["train", "--epochs", "0"], ["nope"], [], ["train", "--model", "rnn"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1, err
+        assert err.startswith("skmnist") and "error: " in err and "--help" in err
+
+
+def test_verbose_before_or_after_the_command():
+    from skmnist.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["train"]).verbose is False
+    assert parser.parse_args(["--verbose", "train"]).verbose is True
+    assert parser.parse_args(["evaluate", "m.joblib", "--verbose"]).verbose is True
+
+
+# -- train: options, and the arguments checked before any data is read ---------------
+
+
+def test_train_subset_is_stratified_and_the_same_every_time(mnist):
+    from skmnist.commands._common import stratified_subset
+
+    X, y = stratified_subset(mnist.X_train, mnist.y_train, 1000)
+    X2, y2 = stratified_subset(mnist.X_train, mnist.y_train, 1000)
+    assert X.shape == (1000, 28, 28) and np.array_equal(X, X2) and np.array_equal(y, y2)
+    counts = np.bincount(y, minlength=10)
+    expected = np.bincount(mnist.y_train, minlength=10) / len(mnist.y_train) * 1000
+    assert np.abs(counts - expected).max() <= 1
+    X_all, _ = stratified_subset(mnist.X_train, mnist.y_train, 10**6)
+    assert X_all is mnist.X_train
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--hidden-layer-sizes", "16,x"], "comma-separated whole numbers"),
+        (["--hidden-layer-sizes", "16,0"], "must all be >= 1"),
+        (["--model", "cnn", "--hidden-layer-sizes", "16"], "option of --model mlp"),
+        (["--filters", "8,16"], "option of --model cnn"),
+        (["--model", "cnn", "--filters", "8,,16"], "--filters must be comma-sep"),
+    ],
+)
+def test_train_bad_values_fail_before_loading_data(capsys, tmp_path, argv, fragment):
+    # an empty data home and --offline: had the data been read, the error would
+    # have been "not found"
+    status, _, err = run(
+        capsys, "train", *argv, "--offline", "--data-home", tmp_path / "empty"
+    )
+    assert_one_line_error(status, err, "train", fragment)
+
+
+# -- --model cnn ---------------------------------------------------------------------
+
+
+def test_train_cnn(capsys, tmp_path, mnist):
+    from skmnist.models.cnn import KerasCNNClassifier
+    from skmnist.persistence import load_model
+
+    model = tmp_path / "cnn.joblib"
+    status, out, _ = run(
+        capsys,
+        "train", "--model", "cnn", "--filters", "4,8", "--subset", "600",
+        "--epochs", "2", "--random-state", "0", "-o", model,
+    )  # fmt: skip
+
+    assert status == 0
+    assert "training the cnn on 600 images for 2 epochs" in out
+    assert len([line for line in out.splitlines() if line.startswith("epoch ")]) == 2
+    pipe = load_model(model)
+    assert [name for name, _ in pipe.steps] == ["reshape", "classifier"]
+    assert isinstance(pipe[-1], KerasCNNClassifier)
+    assert pipe[-1].filters == (4, 8) and pipe[-1].callbacks is None
+    accuracy = float(out.split("test accuracy: ")[1].split()[0])
+    assert accuracy == pytest.approx(pipe.score(mnist.X_test, mnist.y_test), abs=1e-4)
+
+
+def test_search_cnn(capsys):
+    status, out, err = run(
+        capsys,
+        "search", "--model", "cnn", "--n-trials", "2", "--subset", "300",
+        "--cv", "2", "--epochs", "1", "--random-state", "0", "--quiet",
+        "--set", "classifier__filters=(4, 8)",
+    )  # fmt: skip
+
+    assert status == 0, err
+    assert "searching the cnn on 300 images: 2 trials" in out
+    best = dict(
+        line.strip().split(" = ", 1) for line in out.splitlines() if " = " in line
+    )
+    # the CNN's space, with the fixed filters; none of the MLP's parameters
+    assert best["classifier__filters"] == "(4, 8)"
+    assert "classifier__kernel_size" in best and "classifier__dense_units" in best
+    assert "classifier__hidden_layer_sizes" not in best

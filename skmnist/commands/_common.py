@@ -2,6 +2,8 @@
 
 import argparse
 
+from skmnist._utils import is_positive_int
+
 
 def positive_int(text):
     """argparse type: an integer >= 1."""
@@ -11,7 +13,7 @@ def positive_int(text):
         raise argparse.ArgumentTypeError(
             f"expected a whole number, got {text!r}"
         ) from None
-    if value < 1:
+    if not is_positive_int(value):
         raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
     return value
 
@@ -46,9 +48,29 @@ def load_data(args):
     )
 
 
-def load_fitted_model(path):
-    """Load a saved model and check that it can classify (one-line errors)."""
+def load_fitted_model(path, *, allow_onnx=False):
+    """Load a saved model and check that it can classify (one-line errors).
+
+    With ``allow_onnx``, a ``.onnx`` file (from ``skmnist export``) is loaded as a
+    :class:`skmnist.onnx.OnnxClassifier`, without importing TensorFlow.
+    """
+    from pathlib import Path
+
     from skmnist.cli import CommandError
+
+    if Path(path).suffix.lower() == ".onnx":
+        if not allow_onnx:
+            raise CommandError(
+                f"{path!r} is an ONNX model, which predicts but holds no training "
+                "history or parameters; give this command the model saved by "
+                "`skmnist train` (.joblib)"
+            )
+        from skmnist.onnx import MissingDependencyError, OnnxClassifier
+
+        try:
+            return OnnxClassifier(path)
+        except MissingDependencyError as exc:
+            raise CommandError(str(exc)) from None
     from skmnist.persistence import load_model
 
     model = load_model(path)
@@ -58,3 +80,52 @@ def load_fitted_model(path):
             "train one with `skmnist train`"
         )
     return model
+
+
+def stratified_subset(X, y, size):
+    """``size`` images of ``(X, y)``, stratified by digit; all of them if fewer.
+
+    The same images on every call, whatever the run's seed (``random_state=0``):
+    runs with different seeds still train and score on the same data.
+    """
+    if size >= len(X):
+        return X, y
+    from sklearn.model_selection import train_test_split
+
+    X, _, y, _ = train_test_split(X, y, train_size=size, stratify=y, random_state=0)
+    return X, y
+
+
+def format_confusion_matrix(matrix):
+    """A labelled text table of a confusion matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> print(format_confusion_matrix(np.array([[5, 1], [0, 12]])))
+          0   1
+      0   5   1
+      1   0  12
+    """
+    width = max(4, len(str(matrix.max())) + 1)
+    header = " " * 3 + "".join(f"{j:>{width}}" for j in range(matrix.shape[1]))
+    rows = [
+        f"{i:>3}" + "".join(f"{v:>{width}}" for v in row)
+        for i, row in enumerate(matrix)
+    ]
+    return "\n".join([header, *rows])
+
+
+def print_test_scores(y_true, y_pred, *, report=False):
+    """Test accuracy (sklearn's accuracy_score), optionally the per-class report,
+    then the confusion matrix, on stdout."""
+    from sklearn.metrics import accuracy_score, classification_report, confusion_matrix
+
+    print(
+        f"test accuracy: {accuracy_score(y_true, y_pred):.4f} on {len(y_true):,} images"
+    )
+    if report:
+        print()
+        print(classification_report(y_true, y_pred, digits=4))
+    print("confusion matrix (rows: true digit, columns: predicted):")
+    print(format_confusion_matrix(confusion_matrix(y_true, y_pred)))

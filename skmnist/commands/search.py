@@ -1,5 +1,6 @@
 """Search the MNIST network's hyperparameters with Optuna, pruning unpromising
-trials after every epoch (skmnist.PrunedSearchCV over skmnist.default_search_space).
+trials after every epoch (skmnist.PrunedSearchCV over skmnist.default_search_space,
+or skmnist.cnn_search_space with --model cnn).
 
 With --storage the study is saved as it goes: re-run the same command to continue it
 (an interrupted run loses only its running trial), or run it in several processes at
@@ -8,16 +9,30 @@ workers on many machines share the study; a heartbeat (--heartbeat) lets the oth
 retry the trial of a worker that died, and workers reconnect when the database
 restarts."""
 
-from skmnist.commands._common import add_data_arguments, load_data, positive_int
+from skmnist.commands._common import (
+    add_data_arguments,
+    load_data,
+    positive_int,
+    stratified_subset,
+)
 
 NAME = "search"
 HELP = "search layer sizes, dropout, learning rate and batch size with pruning"
+
+MODELS = ("mlp", "cnn")
 
 DEFAULT_SUBSET = 10_000
 DEFAULT_STUDY_NAME = "skmnist-search"
 
 
 def add_arguments(parser):
+    parser.add_argument(
+        "--model",
+        choices=MODELS,
+        default="mlp",
+        help="network family to search: mlp (layer sizes...) or cnn (filters, "
+        "kernel size, dense units...) (default: %(default)s)",
+    )
     parser.add_argument(
         "--n-trials", type=positive_int, default=20, help="trials to run (default: 20)"
     )
@@ -86,7 +101,7 @@ def add_arguments(parser):
         type=int,
         default=3,
         metavar="N",
-        help="most hidden layers to try (default: 3)",
+        help="mlp: most hidden layers to try (default: 3)",
     )
     parser.add_argument(
         "--set",
@@ -128,11 +143,15 @@ def parse_fixed(items):
     return fixed
 
 
-def fixed_space(trial, *, fixed, max_layers):
-    """default_search_space, with the --set parameters fixed."""
-    from skmnist.search import default_search_space
+def fixed_space(trial, *, fixed, max_layers, model="mlp"):
+    """The search space of the --model family, with the --set parameters fixed."""
+    from skmnist.search import cnn_search_space, default_search_space
 
-    return {**default_search_space(trial, max_layers=max_layers), **fixed}
+    if model == "cnn":
+        space = cnn_search_space(trial)
+    else:
+        space = default_search_space(trial, max_layers=max_layers)
+    return {**space, **fixed}
 
 
 def open_study_storage(text, heartbeat=None, grace_period=None, max_retry=3):
@@ -191,11 +210,10 @@ def run(args):
     import functools
 
     import optuna
-    from sklearn.model_selection import train_test_split
 
-    from skmnist._search_space import check_param_names
     from skmnist.pipeline import make_mnist_pipeline
     from skmnist.search import PrunedSearchCV
+    from skmnist.search._spaces import check_param_names
 
     fixed = parse_fixed(args.fixed)
     storage = open_study_storage(
@@ -209,24 +227,20 @@ def run(args):
             f"{before} finished trials"
         )
 
-    pipe = make_mnist_pipeline(epochs=args.epochs, random_state=args.random_state)
+    pipe = make_mnist_pipeline(
+        model=args.model, epochs=args.epochs, random_state=args.random_state
+    )
     check_param_names(pipe, fixed)  # bad values fail in PrunedSearchCV.fit, also
     pipe.set_params(**fixed)  # before any training
     mnist = load_data(args)
-    X, y = mnist.X_train, mnist.y_train
-    if args.subset < len(X):
-        X, _, y, _ = train_test_split(
-            # the same images for every worker and run of a study, whatever their
-            # seeds: otherwise their scores would not compare
-            X,
-            y,
-            train_size=args.subset,
-            stratify=y,
-            random_state=0,
-        )
+    # the same images for every worker and run of a study, whatever their seeds:
+    # otherwise their scores would not compare
+    X, y = stratified_subset(mnist.X_train, mnist.y_train, args.subset)
     search = PrunedSearchCV(
         pipe,
-        functools.partial(fixed_space, fixed=fixed, max_layers=args.max_layers),
+        functools.partial(
+            fixed_space, fixed=fixed, max_layers=args.max_layers, model=args.model
+        ),
         n_trials=args.n_trials,
         timeout=args.timeout,
         cv=args.cv,
@@ -238,8 +252,8 @@ def run(args):
         verbose=0 if args.quiet else 1,
     )
     print(
-        f"searching on {len(X):,} images: {args.n_trials} trials of up to "
-        f"{args.epochs} epochs, {args.cv}-fold cross-validation"
+        f"searching the {args.model} on {len(X):,} images: {args.n_trials} trials "
+        f"of up to {args.epochs} epochs, {args.cv}-fold cross-validation"
     )
     search.fit(X, y)
     report(search, before, args)

@@ -1,10 +1,20 @@
-"""Train the MNIST pipeline on the official training set, evaluate it on the test
-set (accuracy and confusion matrix) and save the fitted pipeline."""
+"""Train the MNIST pipeline on the official training set (or a stratified subset of
+it), evaluate it on the test set (accuracy and confusion matrix) and save the fitted
+pipeline. --model picks the network: the dense network of the reference notebook
+(mlp) or a small convolutional network (cnn). Progress is one line per epoch."""
 
-from skmnist.commands._common import add_data_arguments, load_data, positive_int
+from skmnist.commands._common import (
+    add_data_arguments,
+    load_data,
+    positive_int,
+    print_test_scores,
+    stratified_subset,
+)
 
 NAME = "train"
 HELP = "train the reference network on MNIST and save the fitted pipeline"
+
+MODELS = ("mlp", "cnn")
 
 
 def add_arguments(parser):
@@ -15,24 +25,48 @@ def add_arguments(parser):
         metavar="FILE",
         help="where to save the fitted pipeline (default: %(default)s)",
     )
+    parser.add_argument(
+        "--model",
+        choices=MODELS,
+        default="mlp",
+        help="network family: mlp, the dense network of the reference notebook, or "
+        "cnn, a small convolutional network (default: %(default)s)",
+    )
     parser.add_argument("--epochs", type=positive_int, default=10, help="default: 10")
+    parser.add_argument(
+        "--subset",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="train on a stratified sample of N training images, the same in every "
+        "run (default: all 60,000)",
+    )
     parser.add_argument(
         "--batch-size", type=positive_int, default=128, help="default: 128"
     )
     parser.add_argument(
         "--hidden-layer-sizes",
-        default="256,128",
+        default=None,
         metavar="N,N,...",
-        help="units per hidden layer, comma-separated (default: %(default)s)",
+        help="mlp: units per hidden layer, comma-separated (default: 256,128)",
     )
-    parser.add_argument("--dropout", type=float, default=0.2, help="default: 0.2")
+    parser.add_argument(
+        "--filters",
+        default=None,
+        metavar="N,N,...",
+        help="cnn: filters of each convolution block, comma-separated (default: 32,64)",
+    )
+    parser.add_argument(
+        "--dropout",
+        type=float,
+        default=None,
+        help="dropout rate (default: the model's: 0.2 for mlp, 0.5 for cnn)",
+    )
     parser.add_argument(
         "--learning-rate", type=float, default=0.001, help="default: 0.001"
     )
     parser.add_argument("--random-state", type=int, default=None, metavar="SEED")
-    parser.add_argument(
-        "--quiet", action="store_true", help="no per-epoch progress display"
-    )
+    parser.add_argument("--quiet", action="store_true", help="no line per epoch")
     parser.add_argument(
         "--report",
         metavar="FILE",
@@ -41,66 +75,86 @@ def add_arguments(parser):
     add_data_arguments(parser)
 
 
-def parse_layers(text):
+def parse_sizes(text, option="--hidden-layer-sizes"):
     """'256,128' -> (256, 128), with a clear error for anything else."""
     try:
         sizes = tuple(int(part) for part in text.split(","))
     except ValueError:
         raise ValueError(
-            f"--hidden-layer-sizes must be comma-separated whole numbers such as "
-            f"256,128; got {text!r}"
+            f"{option} must be comma-separated whole numbers such as 256,128; "
+            f"got {text!r}"
         ) from None
     if not sizes or min(sizes) < 1:
-        raise ValueError(f"--hidden-layer-sizes must all be >= 1; got {text!r}")
+        raise ValueError(f"{option} must all be >= 1; got {text!r}")
     return sizes
+
+
+# options that only one family has: option -> (family, parameter)
+_FAMILY_OPTIONS = {
+    "hidden_layer_sizes": ("mlp", "--hidden-layer-sizes"),
+    "filters": ("cnn", "--filters"),
+}
+
+
+def model_params(args):
+    """The classifier's parameters the arguments set (the rest keep its defaults)."""
+    params = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "random_state": args.random_state,
+    }
+    if args.dropout is not None:
+        params["dropout"] = args.dropout
+    for name, (family, option) in _FAMILY_OPTIONS.items():
+        text = getattr(args, name)
+        if text is None:
+            continue
+        if args.model != family:
+            raise ValueError(
+                f"{option} is an option of --model {family}; --model {args.model} "
+                f"has no such parameter: leave it out, or use --model {family}"
+            )
+        params[name] = parse_sizes(text, option)
+    return params
+
+
+def build_pipeline(model, params):
+    """make_mnist_pipeline for the --model family."""
+    from skmnist.pipeline import make_mnist_pipeline
+
+    return make_mnist_pipeline(model=model, **params)
 
 
 def run(args):
     import time
 
-    from sklearn.metrics import confusion_matrix
-
     from skmnist.persistence import save_model
-    from skmnist.pipeline import make_mnist_pipeline
 
-    layers = parse_layers(args.hidden_layer_sizes)
+    params = model_params(args)  # argument errors before loading anything
     mnist = load_data(args)
-    pipe = make_mnist_pipeline(
-        hidden_layer_sizes=layers,
-        dropout=args.dropout,
-        learning_rate=args.learning_rate,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        random_state=args.random_state,
-        verbose=0 if args.quiet else 1,
-    )
-    print(f"training on {len(mnist.X_train):,} images for {args.epochs} epochs")
+    X, y = mnist.X_train, mnist.y_train
+    if args.subset is not None:
+        X, y = stratified_subset(X, y, args.subset)
+    pipe = build_pipeline(args.model, params)
+    if not args.quiet:
+        from skmnist.commands._progress import EpochLines
+
+        pipe.set_params(classifier__callbacks=[EpochLines(args.epochs)])
+    print(f"training the {args.model} on {len(X):,} images for {args.epochs} epochs")
     start = time.perf_counter()
-    pipe.fit(mnist.X_train, mnist.y_train)
+    pipe.fit(X, y)
     elapsed = time.perf_counter() - start
-    y_pred = pipe.predict(mnist.X_test)
-    accuracy = float((y_pred == mnist.y_test).mean())
+    # the progress printer is no part of the model: not saved with it
+    pipe.set_params(classifier__callbacks=None)
     print(f"fit time: {elapsed:.1f} s")
-    print(f"test accuracy: {accuracy:.4f} on {len(mnist.X_test):,} images")
-    print("confusion matrix (rows: true digit, columns: predicted):")
-    print(format_confusion_matrix(confusion_matrix(mnist.y_test, y_pred)))
+    print_test_scores(mnist.y_test, pipe.predict(mnist.X_test))
     path = save_model(pipe, args.output)
     print(f"saved the fitted pipeline to {path}")
     if args.report:
         from skmnist.report import write_report
 
         report = write_report(
-            pipe, mnist.X_test, mnist.y_test, args.report, train_size=len(mnist.X_train)
+            pipe, mnist.X_test, mnist.y_test, args.report, train_size=len(X)
         )
         print(f"wrote the report to {report}")
-
-
-def format_confusion_matrix(matrix):
-    """A labelled text table of a 10x10 confusion matrix."""
-    width = max(4, len(str(matrix.max())) + 1)
-    header = " " * 3 + "".join(f"{j:>{width}}" for j in range(matrix.shape[1]))
-    rows = [
-        f"{i:>3}" + "".join(f"{v:>{width}}" for v in row)
-        for i, row in enumerate(matrix)
-    ]
-    return "\n".join([header, *rows])
