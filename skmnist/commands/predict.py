@@ -15,7 +15,11 @@ _INVERT = {"auto": "auto", "yes": True, "no": False}
 
 
 def add_arguments(parser):
-    parser.add_argument("model", metavar="MODEL", help="model file saved by train")
+    parser.add_argument(
+        "model",
+        metavar="MODEL",
+        help="model file saved by train, or exported by export (.onnx)",
+    )
     parser.add_argument(
         "images", metavar="IMAGE", nargs="+", help="image files, one digit each"
     )
@@ -37,6 +41,7 @@ def add_arguments(parser):
 def run(args):
     import numpy as np
 
+    from skmnist._utils import labels_from_proba
     from skmnist.commands._common import load_fitted_model
     from skmnist.digits import load_digit_image
 
@@ -50,9 +55,9 @@ def run(args):
             digits.append(load_digit_image(path, **options))
             counter.step()
     # after the images: their errors come fast, without waiting for TensorFlow
-    model = load_fitted_model(args.model)
+    model = load_fitted_model(args.model, allow_onnx=True)
     proba = model.predict_proba(np.stack(digits))
-    labels = model.classes_[proba.argmax(axis=1)]
+    labels = labels_from_proba(model.classes_, proba)
     for path, label, p in zip(args.images, labels, proba.max(axis=1), strict=True):
         print(f"{path}\t{label}\t{p:.4f}")
 
