@@ -16,13 +16,18 @@ __version__ = "0.1.0"
 
 # public name -> submodule that defines it
 _LAZY = {
-    "get_data_home": "skmnist.data",
-    "load_mnist": "skmnist.data",
+    "get_data_home": "skmnist.datasets",
+    "load_mnist": "skmnist.datasets",
+    "load_fashion_mnist": "skmnist.datasets",
     "ImageFlattener": "skmnist.preprocessing",
-    "KerasMLPClassifier": "skmnist.model",
+    "ImageReshaper": "skmnist.preprocessing",
+    "PixelScaleWarning": "skmnist.preprocessing",
+    "KerasMLPClassifier": "skmnist.models",
+    "KerasCNNClassifier": "skmnist.models",
     "make_mnist_pipeline": "skmnist.pipeline",
     "PrunedSearchCV": "skmnist.search",
     "default_search_space": "skmnist.search",
+    "cnn_search_space": "skmnist.search",
     "TrainingCurvesDisplay": "skmnist.plotting",
     "DigitGridDisplay": "skmnist.plotting",
     "MisclassifiedDisplay": "skmnist.plotting",
@@ -31,6 +36,8 @@ _LAZY = {
     "save_model": "skmnist.persistence",
     "load_model": "skmnist.persistence",
     "export_keras": "skmnist.persistence",
+    "export_onnx": "skmnist.onnx",
+    "OnnxClassifier": "skmnist.onnx",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
