@@ -11,7 +11,6 @@ PYTEST_WORKERS ?= 2
 # MNIST comes from the loader's own places: $SKMNIST_DATA_HOME if you set it, else
 # ~/.cache/skmnist, then Keras's cache (~/.keras/datasets/mnist.npz), else one
 # verified download into the data home (see README, "The data").
-export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: install system-packages train test docs bench clean
 
