@@ -141,7 +141,8 @@ def run(args):
         from skmnist.commands._progress import EpochLines
 
         pipe.set_params(classifier__callbacks=[EpochLines(args.epochs)])
-    print(f"training the {args.model} on {len(X):,} images for {args.epochs} epochs")
+    epochs = f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
+    print(f"training the {args.model} on {len(X):,} images for {epochs}")
     start = time.perf_counter()
     pipe.fit(X, y)
     elapsed = time.perf_counter() - start
