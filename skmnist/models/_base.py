@@ -28,6 +28,7 @@ import numpy as np
 from skmnist._compat import (
     ClassifierTags,
     Interval,
+    InvalidParameterError,
     KerasClassifier,
     StrOptions,
     _fit_context,
@@ -56,7 +57,7 @@ from skmnist._training import (  # noqa: E402
     epoch_permutations,
     to_tensors,
 )
-from skmnist._utils import labels_from_proba  # noqa: E402
+from skmnist._utils import is_positive_int, labels_from_proba  # noqa: E402
 
 # The parameters and fitted attributes every family shares, documented once: each
 # class's docstring holds the lines "{shared_parameters}" and "{shared_attributes}"
@@ -182,6 +183,10 @@ class BaseKerasClassifier(KerasClassifier):
     # Whether X may have more than two dimensions (images); see _network_input.
     _allow_nd = False
 
+    # Parameters that must be a positive int or a non-empty tuple of positive ints,
+    # which sklearn's constraints cannot say: {name: (what it is, an example)}.
+    _layer_size_params = {}
+
     # scikeras reads these; here they are fixed properties of every network
     model = None
     build_fn = None
@@ -221,6 +226,23 @@ class BaseKerasClassifier(KerasClassifier):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+
+    def _validate_params(self):
+        # checked here so that they fail like every other parameter, before training
+        super()._validate_params()
+        for name, (meaning, example) in self._layer_size_params.items():
+            value = getattr(self, name)
+            sizes = np.atleast_1d(np.asarray(value, dtype=object))
+            if (
+                sizes.ndim != 1
+                or sizes.size == 0
+                or not all(map(is_positive_int, sizes))
+            ):
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} must be a "
+                    f"positive int or a non-empty tuple of positive ints ({meaning}), "
+                    f"e.g. {example}; got {value!r}."
+                )
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

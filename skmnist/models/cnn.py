@@ -4,9 +4,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from skmnist._compat import Interval, InvalidParameterError
+from skmnist._compat import Interval
 from skmnist._network import layer_seeds
-from skmnist._utils import is_positive_int
 from skmnist.models._base import BaseKerasClassifier
 
 
@@ -111,6 +110,8 @@ class KerasCNNClassifier(BaseKerasClassifier):
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
+    _layer_size_params = {"filters": ("filters of each convolution block", (32, 64))}
+
     # images of any shape; _network_input turns them into (n, h, w, c)
     _allow_nd = True
 
@@ -156,22 +157,6 @@ class KerasCNNClassifier(BaseKerasClassifier):
             random_state=random_state,
             verbose=verbose,
         )
-
-    def _validate_params(self):
-        # constraints cannot say "a non-empty tuple of positive ints": check it here
-        # so that it fails like every other parameter, before any training
-        super()._validate_params()
-        filters = np.atleast_1d(np.asarray(self.filters, dtype=object))
-        if (
-            filters.ndim != 1
-            or filters.size == 0
-            or not all(map(is_positive_int, filters))
-        ):
-            raise InvalidParameterError(
-                "The 'filters' parameter of KerasCNNClassifier must be a positive int "
-                "or a non-empty tuple of positive ints (filters of each convolution "
-                f"block), e.g. (32, 64); got {self.filters!r}."
-            )
 
     def _network_input(self, X):
         # scikit-learn skips its feature-count check for N-D input: say it here,

@@ -4,9 +4,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from skmnist._compat import Interval, InvalidParameterError, StrOptions
+from skmnist._compat import Interval, StrOptions
 from skmnist._network import ACTIVATIONS, layer_seeds
-from skmnist._utils import is_positive_int
 from skmnist.models._base import BaseKerasClassifier
 
 
@@ -80,6 +79,9 @@ class KerasMLPClassifier(BaseKerasClassifier):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
+    _layer_size_params = {
+        "hidden_layer_sizes": ("units of each hidden layer", (256, 128))
+    }
 
     def __init__(
         self,
@@ -119,18 +121,6 @@ class KerasMLPClassifier(BaseKerasClassifier):
             random_state=random_state,
             verbose=verbose,
         )
-
-    def _validate_params(self):
-        # sklearn's constraints cannot say "a non-empty tuple of positive ints"; check
-        # it here so that it fails like every other parameter, before any training
-        super()._validate_params()
-        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
-        if sizes.ndim != 1 or sizes.size == 0 or not all(map(is_positive_int, sizes)):
-            raise InvalidParameterError(
-                "The 'hidden_layer_sizes' parameter of KerasMLPClassifier must be a "
-                "positive int or a non-empty tuple of positive ints, e.g. (256, 128); "
-                f"got {self.hidden_layer_sizes!r}."
-            )
 
     def _build_network(self, input_shape, n_classes, seed):
         return build_mlp(
