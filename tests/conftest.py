@@ -1,7 +1,11 @@
 """Shared fixtures for the test suite."""
 
 import os
+import pickle
+import random
+import shutil
 
+import numpy as np
 import pytest
 
 
@@ -84,3 +88,81 @@ def stratified_split(mnist):
         return X, y, X_rest
 
     return split
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """A headless Chromium driven by selenium, offline; shared by the browser tests.
+
+    Needs Debian's ``chromium`` and ``chromium-driver`` and selenium (``make test``
+    installs them as root); ``SKMNIST_SKIP_BROWSER=1`` skips these tests.
+    """
+    if os.environ.get("SKMNIST_SKIP_BROWSER") == "1":
+        pytest.skip("SKMNIST_SKIP_BROWSER=1: browser tests skipped")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        webdriver = None
+    if not (chromium and driver_path and webdriver):
+        pytest.fail(
+            "the browser tests (HTML report, skmnist serve) need chromium, "
+            "chromedriver and selenium: `apt-get install -y chromium "
+            "chromium-driver` and `pip install selenium` (or set "
+            "SKMNIST_SKIP_BROWSER=1 to skip them)"
+        )
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,900",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    with pytest.MonkeyPatch.context() as patch:
+        # never let selenium look for (and download) drivers or browsers
+        patch.setenv("SE_OFFLINE", "true")
+        driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def global_random_state():
+    """``snapshot()``: Python's, NumPy's, TensorFlow's and Keras's global random state.
+
+    Compare two snapshots to show that a fit neither read-and-advanced nor set any
+    of them.
+    """
+
+    def snapshot():
+        import keras
+        from keras.src.backend.common import global_state
+        from tensorflow.python.eager import context
+        from tensorflow.python.framework import config
+
+        generator = global_state.get_global_attribute("global_seed_generator")
+        return {
+            "python": random.getstate(),
+            "numpy": pickle.dumps(np.random.get_state()),
+            "tf_seed": context.global_seed(),
+            "tf_op_determinism": config.is_op_determinism_enabled(),
+            "tf_deterministic_ops_env": os.environ.get("TF_DETERMINISTIC_OPS"),
+            "keras_generator": None
+            if generator is None
+            else keras.ops.convert_to_numpy(generator.state.value).tolist(),
+        }
+
+    return snapshot

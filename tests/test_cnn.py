@@ -1,6 +1,5 @@
 """KerasCNNClassifier: the MLP's guarantees, for the convolutional family."""
 
-import os
 import pickle
 import random
 
@@ -187,35 +186,16 @@ def test_same_random_state_gives_identical_predictions(digits):
     assert not np.array_equal(first, other.predict_proba(X))
 
 
-def _global_random_state():
-    import keras
-    from keras.src.backend.common import global_state
-    from tensorflow.python.eager import context
-    from tensorflow.python.framework import config
-
-    generator = global_state.get_global_attribute("global_seed_generator")
-    return {
-        "python": random.getstate(),
-        "numpy": pickle.dumps(np.random.get_state()),
-        "tf_seed": context.global_seed(),
-        "tf_op_determinism": config.is_op_determinism_enabled(),
-        "tf_deterministic_ops_env": os.environ.get("TF_DETERMINISTIC_OPS"),
-        "keras_generator": None
-        if generator is None
-        else keras.ops.convert_to_numpy(generator.state.value).tolist(),
-    }
-
-
-def test_fit_leaves_global_random_state_alone(digits):
+def test_fit_leaves_global_random_state_alone(digits, global_random_state):
     import tensorflow as tf
 
     X, y = digits
     tf.random.set_seed(1234)
     np.random.seed(99)
     random.seed(7)
-    before = _global_random_state()
+    before = global_random_state()
     small_cnn(epochs=2, dropout=0.5, early_stopping=True).fit(X, y)
-    assert _global_random_state() == before
+    assert global_random_state() == before
     after_fit = tf.random.uniform((3,)).numpy()
     tf.random.set_seed(1234)
     np.testing.assert_array_equal(after_fit, tf.random.uniform((3,)).numpy())

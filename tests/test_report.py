@@ -10,7 +10,6 @@ import contextlib
 import io
 import os
 import re
-import shutil
 from html import escape
 
 import numpy as np
@@ -210,48 +209,6 @@ def test_report_needs_a_fitted_model(test_set, tmp_path):
 
 
 # -- in a real browser -------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """A headless Chromium driven by selenium, offline."""
-    if os.environ.get("SKMNIST_SKIP_BROWSER") == "1":
-        pytest.skip("SKMNIST_SKIP_BROWSER=1: browser test of the report skipped")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        webdriver = None
-    if not (chromium and driver_path and webdriver):
-        pytest.fail(
-            "the browser test of the report needs chromium, chromedriver and "
-            "selenium: `apt-get install -y chromium chromium-driver` and "
-            "`pip install selenium` (or set SKMNIST_SKIP_BROWSER=1 to skip it)"
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(argument)
-    with pytest.MonkeyPatch.context() as patch:
-        # never let selenium look for (and download) drivers or browsers
-        patch.setenv("SE_OFFLINE", "true")
-        driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
 
 
 def test_report_in_a_browser(browser, report_path, fitted_pipeline, test_set):

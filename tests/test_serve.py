@@ -12,10 +12,8 @@ import base64
 import io
 import json
 import math
-import os
 import queue
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -527,50 +525,6 @@ def test_real_server_under_concurrent_requests(server, fitted_pipeline, mnist):
 
 
 # -- in a real browser -------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """A headless Chromium driven by selenium, offline (as in test_report.py)."""
-    if os.environ.get("SKMNIST_SKIP_BROWSER") == "1":
-        pytest.skip("SKMNIST_SKIP_BROWSER=1: browser test of skmnist serve skipped")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        webdriver = None
-    if not (chromium and driver_path and webdriver):
-        pytest.fail(
-            "the browser test of skmnist serve needs chromium, chromedriver and "
-            "selenium: `apt-get install -y chromium chromium-driver` and "
-            "`pip install selenium` (or set SKMNIST_SKIP_BROWSER=1 to skip it)"
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1200,900",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    with pytest.MonkeyPatch.context() as patch:
-        # never let selenium look for (and download) drivers or browsers
-        patch.setenv("SE_OFFLINE", "true")
-        driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture
