@@ -407,7 +407,7 @@ def test_search_cnn(capsys):
     )  # fmt: skip
 
     assert status == 0, err
-    assert "searching the cnn on 300 images: 2 trials" in out
+    assert "searching the cnn on 300 images: up to 2 trials" in out
     best = dict(
         line.strip().split(" = ", 1) for line in out.splitlines() if " = " in line
     )

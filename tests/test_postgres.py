@@ -319,7 +319,7 @@ def test_three_workers_share_one_study(database, workers):
     for proc, code in zip(procs, codes, strict=True):
         assert code == 0, proc.err.read_text()[-2000:]
         out = proc.out.read_text()
-        assert "best CV accuracy" in out and "heartbeat 60 s" in out
+        assert "best validation accuracy" in out and "heartbeat 60 s" in out
 
     study = load(database)
     counts = states(study)

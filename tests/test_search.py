@@ -129,7 +129,14 @@ def test_pruned_search_fit_and_attributes(small, capsys):
     X, y = small
     pipe = tiny_pipeline(epochs=2)
     search = PrunedSearchCV(
-        pipe, layers_space, n_trials=3, cv=2, random_state=0, verbose=1
+        pipe,
+        layers_space,
+        n_trials=3,
+        cv=2,
+        max_epochs=2,
+        try_estimator_first=False,
+        random_state=0,
+        verbose=1,
     )
     assert is_classifier(search)
     search.fit(X, y)
@@ -156,7 +163,7 @@ def test_pruned_search_fit_and_attributes(small, capsys):
     ]
     assert results["rank_test_score"][search.best_index_] == 1
     assert results["mean_test_score"][search.best_index_] == search.best_score_
-    assert (results["n_epochs"] == 2).all()  # MedianPruner waits for 5 trials
+    assert (results["n_epochs"] == 2).all()  # no rung before the last epoch
     out = capsys.readouterr().out
     assert out.count("[trial") == 3 and "hidden_layer_sizes=" in out
 
@@ -166,20 +173,20 @@ def test_a_trial_that_trained_every_epoch_is_complete_not_pruned(small):
     X, y = small
     always = optuna.pruners.ThresholdPruner(lower=1.1)  # every score is below
     space = {"classifier__dropout": optuna.distributions.FloatDistribution(0, 0.1)}
+    common = dict(try_estimator_first=False, n_trials=1, cv=2, refit=False)
     one_epoch = PrunedSearchCV(
-        tiny_pipeline(epochs=1), space, n_trials=1, cv=2, pruner=always, refit=False
+        tiny_pipeline(), space, max_epochs=1, pruner=always, **common
     ).fit(X, y)
     assert one_epoch.study_.trials[0].state == optuna.trial.TrialState.COMPLETE
     storage = optuna.storages.InMemoryStorage()
     two_epochs = PrunedSearchCV(
-        tiny_pipeline(epochs=2),
+        tiny_pipeline(),
         space,
-        n_trials=1,
-        cv=2,
+        max_epochs=2,
         pruner=always,
-        refit=False,
         storage=storage,
         study_name="two",
+        **common,
     )
     with pytest.raises(ValueError, match=r"no trial .* completed \(1 pruned\)"):
         two_epochs.fit(X, y)
@@ -201,6 +208,8 @@ def test_pruning_stops_bad_trials_and_reports_fold_means(small):
         cv=2,
         pruner=optuna.pruners.ThresholdPruner(lower=0.3),
         sampler=optuna.samplers.GridSampler({"classifier__learning_rate": rates}),
+        max_epochs=3,
+        try_estimator_first=False,
         refit=False,
     ).fit(X, y)
 
@@ -223,9 +232,13 @@ def test_pruning_stops_bad_trials_and_reports_fold_means(small):
             X[train], y[train]
         )
         manual.append(pipe.score(X[test], y[test]))
-    np.testing.assert_allclose(good.user_attrs["split_scores"], manual, atol=1e-6)
     assert good.intermediate_values[2] == pytest.approx(np.mean(manual))
-    assert good.value == pytest.approx(np.mean(manual))
+    # the trial scores its best epoch, whose count goes into its parameters
+    best = max(range(3), key=lambda e: (good.intermediate_values[e], -e))
+    assert good.value == pytest.approx(good.intermediate_values[best])
+    assert good.user_attrs["best_epoch"] == best + 1
+    if best == 2:
+        np.testing.assert_allclose(good.user_attrs["split_scores"], manual, atol=1e-6)
 
 
 def test_resume_from_sqlite_adds_trials(small, tmp_path):
@@ -237,6 +250,7 @@ def test_resume_from_sqlite_adds_trials(small, tmp_path):
         return {"classifier__learning_rate": trial.suggest_float("lr", 1e-8, 2e-8)}
 
     common = dict(n_trials=1, cv=2, storage=storage, study_name="s", refit=False)
+    common.update(try_estimator_first=False, max_epochs=1)
     first = PrunedSearchCV(tiny_pipeline(), good, random_state=0, **common).fit(X, y)
     second = PrunedSearchCV(tiny_pipeline(), hopeless, random_state=1, **common)
     second.fit(X, y)
@@ -246,6 +260,154 @@ def test_resume_from_sqlite_adds_trials(small, tmp_path):
     assert second.best_params_ == first.best_params_  # the first run's best
     assert second.best_trial_.number == 0
     assert not hasattr(second, "predict")  # refit=False
+
+
+# --- budget first: the start trial, epochs by the pruner, a hard time limit --------
+DROPOUT_SPACE = {"classifier__dropout": optuna.distributions.FloatDistribution(0, 0.1)}
+COMPLETE, PRUNED = optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED
+
+
+def test_first_trial_is_the_estimator_as_given_and_never_pruned(small):
+    X, y = small
+    always = optuna.pruners.ThresholdPruner(lower=1.1)  # would prune every trial
+    pipe = tiny_pipeline(hidden_layer_sizes=(16, 8), dropout=0.25)
+    search = PrunedSearchCV(
+        pipe, layers_space, n_trials=3, cv=2, max_epochs=2, pruner=always, refit=False
+    ).fit(X, y)
+
+    first, *others = search.study_.trials
+    assert first.user_attrs["start"] is True and first.params == {}  # not sampled
+    assert first.state == COMPLETE and len(first.intermediate_values) == 2
+    assert search.cv_results_["params"][0] == {
+        "classifier__hidden_layer_sizes": (16, 8),
+        "classifier__dropout": 0.25,
+        "classifier__epochs": first.user_attrs["best_epoch"],
+    }
+    assert [t.state for t in others] == [PRUNED, PRUNED] and all(
+        t.params for t in others
+    )
+    # the search cannot end below the estimator it was given
+    assert search.best_trial_.number == 0 and search.best_score_ == first.value
+
+
+def test_start_trial_runs_once_per_study_and_can_be_turned_off(small, tmp_path):
+    X, y = small
+    common = dict(n_trials=1, cv=2, max_epochs=1, refit=False)
+    stored = dict(storage=f"sqlite:///{tmp_path / 's.db'}", study_name="s")
+    PrunedSearchCV(tiny_pipeline(), layers_space, **common, **stored).fit(X, y)
+    resumed = PrunedSearchCV(
+        tiny_pipeline(), layers_space, random_state=1, **common, **stored
+    ).fit(X, y)
+    first, second = resumed.study_.trials
+    assert first.user_attrs["start"] and not second.user_attrs.get("start")
+    assert second.params  # sampled: the resumed study had its start trial
+
+    off = PrunedSearchCV(
+        tiny_pipeline(), layers_space, try_estimator_first=False, **common
+    ).fit(X, y)
+    assert (
+        off.study_.trials[0].params and "start" not in off.study_.trials[0].user_attrs
+    )
+
+
+def test_trials_score_their_best_epoch_which_the_refit_trains(small):
+    X, y = small
+    search = PrunedSearchCV(
+        tiny_pipeline(epochs=2),
+        DROPOUT_SPACE,
+        n_trials=2,
+        cv=2,
+        pruner=optuna.pruners.NopPruner(),
+        random_state=0,
+    ).fit(X, y)
+
+    assert (search.cv_results_["n_epochs"] == 6).all()  # max_epochs: 3 x epochs
+    for trial, params, mean in zip(
+        search.study_.trials,
+        search.cv_results_["params"],
+        search.cv_results_["mean_test_score"],
+        strict=True,
+    ):
+        values = trial.intermediate_values
+        best = max(values, key=lambda epoch: (values[epoch], -epoch))
+        assert trial.value == values[best] == pytest.approx(mean)
+        assert params["classifier__epochs"] == best + 1
+    refitted = search.best_estimator_[-1]
+    assert refitted.epochs == search.best_params_["classifier__epochs"]
+    assert refitted.n_iter_ == refitted.epochs
+
+
+def test_a_space_that_sets_epochs_bounds_its_trials(small):
+    X, y = small
+
+    def space(trial):
+        return {"classifier__epochs": trial.suggest_int("epochs", 1, 3)}
+
+    search = PrunedSearchCV(
+        tiny_pipeline(),
+        space,
+        n_trials=3,
+        cv=2,
+        pruner=optuna.pruners.NopPruner(),
+        try_estimator_first=False,
+        refit=False,
+        random_state=0,
+    ).fit(X, y)
+    for trial in search.study_.trials:
+        assert len(trial.intermediate_values) == trial.params["epochs"]
+
+
+def test_timeout_is_a_budget_that_stops_the_running_trial(small):
+    X, y = small
+    storage = optuna.storages.InMemoryStorage()
+    search = PrunedSearchCV(
+        tiny_pipeline(),
+        DROPOUT_SPACE,
+        timeout=2.0,
+        max_epochs=100_000,
+        cv=2,
+        pruner=optuna.pruners.NopPruner(),
+        refit=False,
+        storage=storage,
+        study_name="t",
+    )
+    start = time.monotonic()
+    with pytest.raises(ValueError, match=r"no trial .* completed \(1 pruned\)"):
+        search.fit(X, y)
+    elapsed = time.monotonic() - start
+    (trial,) = optuna.load_study(study_name="t", storage=storage).trials
+    assert trial.user_attrs["start"]  # cut by the budget, even the start trial
+    assert trial.state == PRUNED and 1 <= len(trial.intermediate_values) < 100_000
+    assert elapsed < 2.0 + 30  # one tiny epoch past the budget, plus start-up
+
+
+def test_n_trials_auto_is_ten_without_a_timeout(small):
+    X, y = small
+    search = PrunedSearchCV(
+        tiny_pipeline(), DROPOUT_SPACE, cv=0.5, max_epochs=1, refit=False
+    ).fit(X[:200], y[:200])
+    assert search.n_trials_ == 10
+
+
+def test_cv_auto_holds_out_one_stratified_sixth_above_10000_samples(
+    stratified_split, small
+):
+    X, y, _ = stratified_split(12_000)
+    search = PrunedSearchCV(tiny_pipeline(), DROPOUT_SPACE, n_trials=1)
+    ((train, test),) = search._splits(X, y)
+    assert len(test) == 2000 and len(train) == 10_000
+    # stratified: each digit held out in its share of the data
+    assert np.abs(np.bincount(y[test]) - np.bincount(y) / 6).max() <= 1
+    for seed in (0, 1):  # the same split whatever the seed, so studies compare
+        ((_, again),) = search.set_params(random_state=seed)._splits(X, y)
+        np.testing.assert_array_equal(test, again)
+    ((_, quarter),) = search.set_params(cv=0.25)._splits(X, y)
+    assert len(quarter) == 3000
+
+    X, y = small  # 600 images: three folds
+    assert len(search.set_params(cv="auto")._splits(X, y)) == 3
+    search.set_params(n_trials=1, max_epochs=1, refit=False).fit(X, y)
+    assert search.n_splits_ == 3
 
 
 BROKEN_DROPOUT = 0.123
@@ -284,6 +446,7 @@ def test_error_score_raise_reraises(small):
         space_with_broken_trial,
         n_trials=2,
         cv=2,
+        try_estimator_first=False,
         error_score="raise",
     )
     with pytest.raises(RuntimeError, match="broken trial"):
@@ -297,6 +460,8 @@ def test_numeric_error_score_records_and_warns(small):
         space_with_broken_trial,
         n_trials=2,
         cv=2,
+        try_estimator_first=False,
+        max_epochs=1,
         error_score=0.0,
         refit=False,
     )
@@ -306,7 +471,7 @@ def test_numeric_error_score_records_and_warns(small):
     assert search.n_trials_ == 2
     assert results["mean_test_score"][0] == 0.0
     assert "broken trial" in search.study_.trials[0].user_attrs["error"]
-    assert search.best_params_ == {"classifier__dropout": 0.0}
+    assert search.best_params_ == {"classifier__dropout": 0.0, "classifier__epochs": 1}
 
 
 def test_every_trial_failing_raises(small):
@@ -315,7 +480,9 @@ def test_every_trial_failing_raises(small):
     def broken(trial):
         return {"classifier__dropout": BROKEN_DROPOUT}
 
-    search = PrunedSearchCV(fragile_pipeline(), broken, n_trials=2, cv=2)
+    search = PrunedSearchCV(
+        fragile_pipeline(), broken, n_trials=2, cv=2, try_estimator_first=False
+    )
     with pytest.warns(FitFailedWarning), pytest.raises(ValueError, match="all 2"):
         search.fit(X, y)
 
@@ -368,8 +535,9 @@ def test_default_space_prefix_for_bare_classifier(small):
         "learning_rate",
         "batch_size",
     }
-    assert 32 <= params["hidden_layer_sizes"][0] <= 1024
-    assert params["batch_size"] in (64, 128, 256)
+    assert 128 <= params["hidden_layer_sizes"][0] <= 2048
+    assert 3e-4 <= params["learning_rate"] <= 1e-2
+    assert params["batch_size"] in (128, 256, 512)
     clone(clf).set_params(**params)
 
 
@@ -399,8 +567,8 @@ def test_cnn_space_samples_within_its_ranges():
         assert params["kernel_size"] in (3, 5)
         assert params["dense_units"] in (0, 64, 128, 256)
         assert 0.0 <= params["dropout"] <= 0.6
-        assert 1e-4 <= params["learning_rate"] <= 1e-2
-        assert params["batch_size"] in (64, 128, 256)
+        assert 3e-4 <= params["learning_rate"] <= 1e-2
+        assert params["batch_size"] in (128, 256, 512)
         for name in seen:
             seen[name].add(params[name])
         # stored on the trial as JSON and read back with the tuple intact
@@ -418,12 +586,21 @@ def test_cnn_space_gives_valid_cnn_parameters(small):
     X, y = X[:300], y[:300]
     pipe = make_mnist_pipeline(model="cnn", epochs=2, random_state=0)
     search = PrunedSearchCV(
-        pipe, cnn_search_space, n_trials=2, cv=2, refit=False, random_state=0
+        pipe,
+        cnn_search_space,
+        n_trials=2,
+        cv=2,
+        max_epochs=2,
+        try_estimator_first=False,
+        refit=False,
+        random_state=0,
     )
     search.fit(X, y)  # the classifier's own validation accepts every sample
 
     assert search.n_trials_ == 2
-    assert set(search.best_params_) == {f"classifier__{name}" for name in CNN_PARAMS}
+    assert set(search.best_params_) == {
+        f"classifier__{name}" for name in CNN_PARAMS | {"epochs"}
+    }
     assert isinstance(search.best_params_["classifier__filters"], tuple)
     assert search.best_score_ == search.cv_results_["mean_test_score"].max()
     chance = 1 / len(np.unique(y))
@@ -452,6 +629,10 @@ def test_search_package_keeps_every_import_path():
         "cnn_search_space",
         "default_search_space",
         "open_storage",
+        "plot_intermediate_values",
+        "plot_optimization_history",
+        "plot_param_importances",
+        "save_search_plots",
     }
 
 
@@ -491,7 +672,7 @@ def test_two_processes_share_one_journal_study(tmp_path):
     outputs = [proc.communicate(timeout=300) for proc in procs]
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err[-2000:]
-        assert "best CV accuracy" in out
+        assert "best validation accuracy" in out
     backend = optuna.storages.journal.JournalFileBackend(journal)
     assert load_finished(optuna.storages.JournalStorage(backend)) == 4
 
@@ -546,3 +727,86 @@ def test_cli_errors_are_one_line(args, message, capsys):
     err = capsys.readouterr().err
     assert err.startswith("skmnist search: error: ") and message in err
     assert err.count("\n") == 1
+
+
+def test_cli_defaults_search_all_images_for_ten_minutes(monkeypatch, capsys):
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_fit(self, X, y):
+        seen.update(self.get_params(deep=False), n_images=len(X))
+        raise Stop("stop before training")
+
+    monkeypatch.setattr(PrunedSearchCV, "fit", fake_fit)
+    with pytest.raises(Stop):
+        main(["search", "--random-state", "0"])
+    assert seen["n_images"] == 60_000  # the data the refit trains on
+    assert seen["timeout"] == 600 and seen["n_trials"] is None
+    assert seen["cv"] == "auto" and seen["max_epochs"] is None
+    assert seen["try_estimator_first"] is True
+    assert seen["estimator"].get_params()["classifier__epochs"] == 10
+    assert "up to 600 s, trials of up to 30 epochs" in capsys.readouterr().out
+
+    seen.clear()
+    argv = ["search", "--n-trials", "4", "--cv", "0.2", "--max-epochs", "5"]
+    with pytest.raises(Stop):
+        main([*argv, "--no-start-trial", "--subset", "1000"])
+    assert seen["timeout"] is None and seen["n_trials"] == 4
+    assert seen["cv"] == 0.2 and seen["max_epochs"] == 5 and seen["n_images"] == 1000
+    assert seen["try_estimator_first"] is False
+
+
+@pytest.mark.parametrize("value", ["1", "0", "1.5", "-0.2", "half"])
+def test_cli_refuses_a_bad_cv(value, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "--cv", value])
+    assert exit_info.value.code == 2
+    assert "expected 'auto', a number of folds >= 2 or a hold-out fraction" in (
+        capsys.readouterr().err
+    )
+
+
+def test_cli_saves_the_plots_and_marks_the_start_trial(tmp_path, capsys):
+    plots = tmp_path / "plots"
+    argv = ["search", *CLI_DATA, "--n-trials", "4", "--random-state", "0"]
+    assert main([*argv, "--plots", str(plots)]) == 0
+    out = capsys.readouterr().out
+    assert "(the estimator as given)" in out.splitlines()[1]
+    written = sorted(path.name for path in plots.iterdir())
+    assert written == ["history.png", "importances.png", "learning_curves.png"]
+    for name in written:
+        assert f"saved {plots / name}" in out
+
+
+def test_default_pruner_halves_in_the_first_third_of_training_only():
+    from skmnist.search._pruners import FirstRungsPruner
+
+    study = optuna.create_study(direction="maximize", pruner=FirstRungsPruner(30))
+    plain = optuna.create_study(
+        direction="maximize",
+        pruner=optuna.pruners.SuccessiveHalvingPruner(
+            min_resource=6, reduction_factor=3
+        ),
+    )
+
+    def run(study, scores):
+        """Report scores epoch by epoch; the epoch at which it is pruned, or None."""
+        trial = study.ask()
+        for epoch, score in enumerate(scores):
+            trial.report(score, epoch)
+            if trial.should_prune():
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                return epoch
+        study.tell(trial, scores[-1])
+        return None
+
+    good, bad = [0.9] * 30, [0.1] * 30
+    late_drop = [0.95] * 10 + [0.05] * 20  # best up to epoch 10, worst after
+    for s in (study, plain):
+        assert run(s, good) is None
+    assert run(study, bad) == 6  # pruned at the first rung, after epoch 7 of 30
+    assert run(plain, bad) == 6
+    assert run(study, late_drop) is None  # past a third of 30 epochs: never pruned
+    assert run(plain, late_drop) == 18  # plain halving: after 19 epochs of 30

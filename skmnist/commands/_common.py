@@ -18,6 +18,17 @@ def positive_int(text):
     return value
 
 
+def positive_float(text):
+    """argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return value
+
+
 def add_data_arguments(parser):
     """--data-home and --base-url, as understood by skmnist.load_mnist."""
     group = parser.add_argument_group("data")

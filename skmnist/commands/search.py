@@ -1,6 +1,10 @@
-"""Search the MNIST network's hyperparameters with Optuna, pruning unpromising
-trials after every epoch (skmnist.PrunedSearchCV over skmnist.default_search_space,
-or skmnist.cnn_search_space with --model cnn).
+"""Search the MNIST network's hyperparameters with Optuna within a time budget,
+pruning unpromising trials after every epoch (skmnist.PrunedSearchCV over
+skmnist.default_search_space, or skmnist.cnn_search_space with --model cnn).
+
+By default it searches all 60,000 training images for 10 minutes, validating on one
+stratified hold-out split of 10,000 of them; the first trial is the default network,
+every trial may train up to 30 epochs and the pruner decides how many it gets.
 
 With --storage the study is saved as it goes: re-run the same command to continue it
 (an interrupted run loses only its running trial), or run it in several processes at
@@ -9,9 +13,12 @@ workers on many machines share the study; a heartbeat (--heartbeat) lets the oth
 retry the trial of a worker that died, and workers reconnect when the database
 restarts."""
 
+import argparse
+
 from skmnist.commands._common import (
     add_data_arguments,
     load_data,
+    positive_float,
     positive_int,
     stratified_subset,
 )
@@ -21,8 +28,26 @@ HELP = "search layer sizes, dropout, learning rate and batch size with pruning"
 
 MODELS = ("mlp", "cnn")
 
-DEFAULT_SUBSET = 10_000
+DEFAULT_TIMEOUT = 600.0  # seconds, when neither --n-trials nor --timeout is given
 DEFAULT_STUDY_NAME = "skmnist-search"
+
+
+def cv_argument(text):
+    """argparse type for --cv: 'auto', a number of folds >= 2, or a fraction."""
+    if text == "auto":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is not None and 0 < value < 1:
+        return value
+    if value is not None and value.is_integer() and value >= 2:
+        return int(value)
+    raise argparse.ArgumentTypeError(
+        f"expected 'auto', a number of folds >= 2 or a hold-out fraction between 0 "
+        f"and 1, got {text!r}"
+    )
 
 
 def add_arguments(parser):
@@ -34,14 +59,19 @@ def add_arguments(parser):
         "kernel size, dense units...) (default: %(default)s)",
     )
     parser.add_argument(
-        "--n-trials", type=positive_int, default=20, help="trials to run (default: 20)"
+        "--n-trials",
+        type=positive_int,
+        default=None,
+        help="trials to run (default: as many as --timeout allows)",
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=positive_float,
         default=None,
         metavar="SECONDS",
-        help="start no new trial after this many seconds",
+        help="time budget of the trials: none starts after it and the running one "
+        f"stops at its next epoch (default: {DEFAULT_TIMEOUT:.0f} without "
+        "--n-trials, else none); the refit comes after",
     )
     parser.add_argument(
         "--storage",
@@ -82,26 +112,46 @@ def add_arguments(parser):
     parser.add_argument(
         "--subset",
         type=positive_int,
-        default=DEFAULT_SUBSET,
+        default=None,
         metavar="N",
-        help="stratified sample of the training images to search on, the same in "
-        "every run (default: %(default)s; 60000 for all)",
+        help="search a stratified sample of N training images, the same in every "
+        "run (default: all of them, the data the refit trains on)",
     )
     parser.add_argument(
-        "--cv", type=positive_int, default=3, metavar="K", help="folds (default: 3)"
+        "--cv",
+        type=cv_argument,
+        default="auto",
+        metavar="auto|K|FRACTION",
+        help="validation: K folds, or one stratified hold-out split of FRACTION "
+        "(default: auto, a 1/6 hold-out above 10,000 images, else 3 folds)",
     )
     parser.add_argument(
+        "--max-epochs",
         "--epochs",
+        dest="epochs",
         type=positive_int,
-        default=5,
-        help="epochs per trial, unless pruned (default: 5)",
+        default=None,
+        help="epochs a trial may train; the pruner decides how many it gets "
+        "(default: 3 x the network's 10 epochs)",
+    )
+    parser.add_argument(
+        "--no-start-trial",
+        action="store_true",
+        help="sample the first trial too, instead of trying the default network "
+        "(with the --set values) first",
+    )
+    parser.add_argument(
+        "--plots",
+        metavar="DIR",
+        help="save Optuna's plots of the search (history, parameter importances, "
+        "learning curves) as PNG files in DIR",
     )
     parser.add_argument(
         "--max-layers",
         type=int,
-        default=3,
+        default=2,
         metavar="N",
-        help="mlp: most hidden layers to try (default: 3)",
+        help="mlp: most hidden layers to try (default: 2)",
     )
     parser.add_argument(
         "--set",
@@ -118,7 +168,8 @@ def add_arguments(parser):
     parser.add_argument(
         "--evaluate",
         action="store_true",
-        help="refit the best parameters on the subset and report test accuracy",
+        help="refit the best parameters on the searched images and report the "
+        "test accuracy",
     )
     parser.add_argument("--random-state", type=int, default=None, metavar="SEED")
     parser.add_argument(
@@ -227,23 +278,28 @@ def run(args):
             f"{before} finished trials"
         )
 
-    pipe = make_mnist_pipeline(
-        model=args.model, epochs=args.epochs, random_state=args.random_state
-    )
+    pipe = make_mnist_pipeline(model=args.model, random_state=args.random_state)
     check_param_names(pipe, fixed)  # bad values fail in PrunedSearchCV.fit, also
     pipe.set_params(**fixed)  # before any training
     mnist = load_data(args)
     # the same images for every worker and run of a study, whatever their seeds:
     # otherwise their scores would not compare
-    X, y = stratified_subset(mnist.X_train, mnist.y_train, args.subset)
+    X, y = mnist.X_train, mnist.y_train
+    if args.subset is not None:
+        X, y = stratified_subset(X, y, args.subset)
+    timeout = args.timeout
+    if timeout is None and args.n_trials is None:
+        timeout = DEFAULT_TIMEOUT
     search = PrunedSearchCV(
         pipe,
         functools.partial(
             fixed_space, fixed=fixed, max_layers=args.max_layers, model=args.model
         ),
         n_trials=args.n_trials,
-        timeout=args.timeout,
+        timeout=timeout,
         cv=args.cv,
+        max_epochs=args.epochs,
+        try_estimator_first=not args.no_start_trial,
         pruner=optuna.pruners.NopPruner() if args.no_pruning else None,
         storage=storage,
         study_name=study_name,
@@ -251,15 +307,57 @@ def run(args):
         random_state=args.random_state,
         verbose=0 if args.quiet else 1,
     )
+    max_epochs = args.epochs or 3 * pipe[-1].epochs  # PrunedSearchCV's default
     print(
-        f"searching the {args.model} on {len(X):,} images: {args.n_trials} trials "
-        f"of up to {args.epochs} epochs, {args.cv}-fold cross-validation"
+        f"searching the {args.model} on {len(X):,} images: "
+        f"{budget(args, timeout, max_epochs)}"
     )
     search.fit(X, y)
     report(search, before, args)
+    if args.plots:
+        save_plots(search, args.plots)
     if args.evaluate:
+        print(f"refitted in {search.refit_time_:.0f} s")
         accuracy = search.score(mnist.X_test, mnist.y_test)
         print(f"test accuracy of the refitted best model: {accuracy:.4f}")
+
+
+def save_plots(search, directory):
+    """Optuna's plots of the search as PNG files; a plot that cannot be drawn is
+    named on stderr, in one line."""
+    import sys
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, never a window
+    with warnings.catch_warnings(record=True) as skipped:
+        warnings.simplefilter("always", UserWarning)
+        paths = search.save_plots(directory)
+    for warning in skipped:
+        print(f"plots: {warning.message}", file=sys.stderr)
+    for path in paths.values():
+        print(f"saved {path}")
+
+
+def budget(args, timeout, max_epochs):
+    """The search's limits in words."""
+    limits = []
+    if args.n_trials is not None:
+        limits.append(f"{args.n_trials} trials")
+    if timeout is not None:
+        limits.append(f"{timeout:g} s")
+    if args.cv == "auto":
+        validation = "validated as cv='auto' (a 1/6 hold-out above 10,000 images)"
+    elif isinstance(args.cv, float):
+        validation = f"validated on a {args.cv:g} hold-out"
+    else:
+        validation = f"{args.cv}-fold cross-validation"
+    return (
+        f"up to {' or '.join(limits)}, trials of up to {max_epochs} "
+        f"epoch{'s' if max_epochs != 1 else ''}, "
+        f"{validation}"
+    )
 
 
 def report(search, before, args):
@@ -271,7 +369,7 @@ def report(search, before, args):
         f"{(states == 'PRUNED').sum()} pruned)"
     )
     print(f"best trial: #{search.best_trial_.number}")
-    print(f"best CV accuracy: {search.best_score_:.4f}")
+    print(f"best validation accuracy: {search.best_score_:.4f}")
     print("best parameters:")
     for name, value in sorted(search.best_params_.items()):
         print(f"  {name} = {value!r}")

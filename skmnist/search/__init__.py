@@ -4,14 +4,32 @@
 - :func:`open_storage`, Optuna storages ready for many workers (``_storage``);
 - :func:`default_search_space` and :func:`cnn_search_space`, ready-made spaces for
   the two network families (``_spaces``);
-- ``cv_results_`` and the progress lines are built in ``_results``.
+- ``cv_results_`` and the progress lines are built in ``_results``;
+- :func:`plot_optimization_history`, :func:`plot_param_importances`,
+  :func:`plot_intermediate_values` and :func:`save_search_plots`, Optuna's own
+  matplotlib plots of a fitted search (``_plots``).
 
-Neither Optuna nor TensorFlow is imported with this package, only when a search
-starts.
+Neither Optuna, TensorFlow nor matplotlib is imported with this package, only when
+a search starts or a plot is drawn.
 """
 
 from skmnist.search._estimator import PrunedSearchCV
+from skmnist.search._plots import (
+    plot_intermediate_values,
+    plot_optimization_history,
+    plot_param_importances,
+    save_search_plots,
+)
 from skmnist.search._spaces import cnn_search_space, default_search_space
 from skmnist.search._storage import open_storage
 
-__all__ = ["PrunedSearchCV", "cnn_search_space", "default_search_space", "open_storage"]
+__all__ = [
+    "PrunedSearchCV",
+    "cnn_search_space",
+    "default_search_space",
+    "open_storage",
+    "plot_intermediate_values",
+    "plot_optimization_history",
+    "plot_param_importances",
+    "save_search_plots",
+]

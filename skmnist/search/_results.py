@@ -13,11 +13,13 @@ from scipy.stats import rankdata
 from skmnist.search._spaces import PARAMS_ATTR, decode_params
 
 # trial user attributes, written after every epoch so pruned trials keep them too
-SCORES_ATTR = "split_scores"  # per fold, at the last epoch trained
+SCORES_ATTR = "split_scores"  # per fold, at the trial's best epoch
 FIT_TIME_ATTR = "split_fit_times"  # per fold, seconds, leading steps included
 SCORE_TIME_ATTR = "split_score_times"  # per fold, seconds, last scoring only
 ERROR_ATTR = "error"  # why the fit failed, with a numeric error_score
 WORKER_ATTR = "worker"  # "host:pid" of the process that ran the trial
+BEST_EPOCH_ATTR = "best_epoch"  # epochs trained at the trial's best score
+START_ATTR = "start"  # True on the trial of the estimator as given (unsampled)
 
 
 class ProgressPrinter:
@@ -34,10 +36,11 @@ class ProgressPrinter:
             f"{name.rsplit('__', 1)[-1]}={_short(value)}"
             for name, value in params.items()
         )
+        start = " (the estimator as given)" if trial.user_attrs.get(START_ATTR) else ""
         print(
             f"[trial {trial.number:>3}] {trial.state.name:<8} score={value} "
             f"epochs={len(trial.intermediate_values)}/{self.n_epochs} "
-            f"{seconds:6.1f}s  {shown}",
+            f"{seconds:6.1f}s  {shown}{start}",
             flush=True,
         )
 
