@@ -69,10 +69,12 @@ def run_search(X, y, pruner, args):
     from skmnist import PrunedSearchCV, default_search_space, make_mnist_pipeline
 
     search = PrunedSearchCV(
-        make_mnist_pipeline(epochs=args.epochs, random_state=args.seed),
+        make_mnist_pipeline(random_state=args.seed),
         default_search_space,
         n_trials=args.n_trials,
         cv=args.cv,
+        max_epochs=args.epochs,  # the same fixed budget for both runs
+        try_estimator_first=False,  # every trial sampled, as in the issue-3 runs
         pruner=pruner,
         random_state=args.seed,
         refit=False,
