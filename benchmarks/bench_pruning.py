@@ -1,7 +1,7 @@
 """How much training does pruning save in PrunedSearchCV, and at what cost?
 
 Runs the same search twice -- same data subset, same space
-(``skmnist.default_search_space``), same number of trials, same TPE seed, same
+(``skmnist.mlp_search_space``), same number of trials, same TPE seed, same
 network seed -- once with Optuna's ``MedianPruner`` and once with ``NopPruner``
 (every trial trains all its epochs), then prints the epochs trained, the wall time
 and the best cross-validated accuracy of each, and their ratios. The goal from
@@ -66,11 +66,11 @@ def load_subset(n, seed):
 
 def run_search(X, y, pruner, args):
     """One search; returns its figures and the sequence of trial parameters."""
-    from skmnist import PrunedSearchCV, default_search_space, make_mnist_pipeline
+    from skmnist import PrunedSearchCV, mlp_search_space, make_mnist_pipeline
 
     search = PrunedSearchCV(
         make_mnist_pipeline(random_state=args.seed),
-        default_search_space,
+        mlp_search_space,
         n_trials=args.n_trials,
         cv=args.cv,
         max_epochs=args.epochs,  # the same fixed budget for both runs

@@ -4,7 +4,7 @@ Gives the same time budget on full MNIST, on this machine, to four searches of t
 same space (issue 12):
 
 - ``pruned``: ``PrunedSearchCV(make_mnist_pipeline(random_state=0),
-  skmnist.default_search_space, timeout=BUDGET, random_state=0)``, everything else
+  skmnist.mlp_search_space, timeout=BUDGET, random_state=0)``, everything else
   at its defaults, as a user would run it;
 - ``randomized``: scikit-learn's ``RandomizedSearchCV``, drawing one candidate at a
   time while time remains (its ``_run_search`` extension point);
@@ -17,7 +17,7 @@ same space (issue 12):
 
 The last three search a flat wrapper of the same network (``FlatMLP``: layers,
 units per layer, dropout, learning rate, batch size, epochs), with distributions
-derived from one table (``SPACE``) that spells out ``default_search_space``'s ranges.
+derived from one table (``SPACE``) that spells out ``mlp_search_space``'s ranges.
 Every tool validates on the same stratified hold-out split (1/6 of the training
 images, seed 0: the split of ``PrunedSearchCV``'s ``cv="auto"``) and the budget is
 enforced alike: ``FlatMLP`` trains epoch by epoch and stops at the first epoch end
@@ -68,7 +68,7 @@ HALVING_FACTOR = 3
 HALVING_FILL = 0.9  # share of the budget the halving schedule is sized to fill
 GOALS = {600: 0.983, 1200: 0.984}  # budget (s) -> test accuracy PrunedSearchCV needs
 
-# The space of skmnist.default_search_space, flat: (name, kind, low, high, log) or
+# The space of skmnist.mlp_search_space, flat: (name, kind, low, high, log) or
 # (name, "categorical", choices). Units of layers beyond n_layers are drawn but
 # unused, as the other tools have no conditional spaces.
 SPACE = (
@@ -351,7 +351,7 @@ def warm_up(X, y):
 
 # --- the tools -----------------------------------------------------------------------
 def run_pruned(X, y, split, budget, folds=None):
-    from skmnist import PrunedSearchCV, default_search_space, make_mnist_pipeline
+    from skmnist import PrunedSearchCV, mlp_search_space, make_mnist_pipeline
 
     try:
         from skmnist.search._estimator import _AUTO_HOLDOUT_ABOVE
@@ -364,7 +364,7 @@ def run_pruned(X, y, split, budget, folds=None):
         cv = folds
     search = PrunedSearchCV(
         make_mnist_pipeline(random_state=SEED),
-        default_search_space,
+        mlp_search_space,
         cv=cv,
         timeout=budget,
         random_state=SEED,

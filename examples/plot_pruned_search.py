@@ -11,7 +11,7 @@ trial that falls behind the others. (Optuna's own ``OptunaSearchCV`` cannot prun
 is the pipeline as given, so the search cannot end below it, and every trial
 scores its best epoch, whose count comes back in ``best_params_``.
 
-The search space is :func:`skmnist.default_search_space`, a conditional space: the
+The search space is :func:`skmnist.mlp_search_space`, a conditional space: the
 number of hidden layers first, then the units of each layer, plus dropout, learning
 rate and batch size. ``best_params_`` come back as the pipeline's own parameters,
 ready for ``set_params``.
@@ -29,7 +29,7 @@ X, y = mnist.X_train[:5000], mnist.y_train[:5000]
 
 search = skmnist.PrunedSearchCV(
     skmnist.make_mnist_pipeline(random_state=0),
-    skmnist.default_search_space,
+    skmnist.mlp_search_space,
     n_trials=10,
     cv=2,
     max_epochs=4,

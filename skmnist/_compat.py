@@ -76,6 +76,7 @@ __all__ = [
     "concrete_call_flat",
     "get_tags",
     "keras_backend",
+    "scikeras_routing",
     "sklearn_get_param_names",
     "stale_trial_retry",
     "tensor_from_dlpack",
@@ -129,6 +130,21 @@ def __getattr__(name):
         globals()[name] = cls
         return cls
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def scikeras_routing():
+    """scikeras's routing helpers ``(route_params, has_param, accepts_kwargs)``.
+
+    :class:`skmnist.KerasImageClassifier` hands its builder ``model__`` parameters,
+    ``meta`` and ``compile_kwargs`` exactly as scikeras's ``_build_keras_model``
+    does, with scikeras's own functions; they live in the private module
+    ``scikeras._utils`` (unchanged since scikeras 0.4). Imported on call: scikeras
+    imports Keras.
+    """
+    check_keras_backend()
+    from scikeras._utils import accepts_kwargs, has_param, route_params
+
+    return route_params, has_param, accepts_kwargs
 
 
 # --- Keras backend ----------------------------------------------------------------

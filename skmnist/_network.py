@@ -43,8 +43,10 @@ def layer_seeds(seed, n_layers):
     return [int(s) >> 1 for s in state]
 
 
-def make_optimizer(name, learning_rate):
-    """A fresh Keras optimizer from its lowercase name and a learning rate."""
+def make_optimizer(name, learning_rate, **kwargs):
+    """A fresh Keras optimizer from its lowercase name, a learning rate and any
+    other arguments of its class (``kwargs`` win, ``learning_rate`` included)."""
     import keras
 
-    return getattr(keras.optimizers, OPTIMIZERS[name])(learning_rate=learning_rate)
+    kwargs = {"learning_rate": learning_rate, **kwargs}
+    return getattr(keras.optimizers, OPTIMIZERS[name])(**kwargs)

@@ -77,8 +77,9 @@ class CompiledNetwork:
     Notes
     -----
     The loss is sparse categorical cross-entropy with Keras's ``sum_over_batch_size``
-    reduction (weighted per-sample losses summed, divided by the batch's length), as
-    ``Model.fit`` computes it; the logged epoch ``loss`` is the mean of the batch
+    reduction (weighted per-sample losses summed, divided by the batch's length),
+    plus the model's own ``model.losses`` (regularisers), as ``Model.fit`` computes
+    it; the logged epoch ``loss`` is the mean of the batch
     losses weighted by batch length and ``accuracy`` the sample-weighted share of
     correct predictions, as Keras's metrics report them.
     """
@@ -128,7 +129,7 @@ class CompiledNetwork:
             with tf.GradientTape() as tape:
                 proba = model(xb, training=True)
                 losses = keras.losses.sparse_categorical_crossentropy(yb, proba)
-                loss = tf.reduce_sum(losses * wb) / size
+                loss = tf.reduce_sum(losses * wb) / size + _added_losses(model)
             grads = tape.gradient(loss, variables)
             if tf.distribute.has_strategy():
                 optimizer.apply(grads, variables)
@@ -163,7 +164,8 @@ class CompiledNetwork:
             tf.equal(tf.argmax(proba, 1, output_type=tf.int32), y), tf.float32
         )
         return {
-            "loss": tf.reduce_sum(losses * w) / tf.cast(tf.shape(y)[0], tf.float32),
+            "loss": tf.reduce_sum(losses * w) / tf.cast(tf.shape(y)[0], tf.float32)
+            + _added_losses(self.model),
             "accuracy": tf.math.divide_no_nan(
                 tf.reduce_sum(hits * w), tf.reduce_sum(w)
             ),
@@ -200,6 +202,19 @@ class CompiledNetwork:
                 for start in range(0, len(X), PREDICT_CHUNK)
             ]
         )
+
+
+def _added_losses(model):
+    """The model's own losses (weight and activity regularisers), summed, or 0.
+
+    ``Model.fit`` adds ``model.losses`` to the loss of every batch, and so does
+    evaluation: a network built with ``kernel_regularizer`` trains as in Keras.
+    Read after the forward pass, so activity regularisers of that pass count.
+    """
+    import tensorflow as tf
+
+    losses = model.losses
+    return tf.add_n(losses) if losses else tf.constant(0.0)
 
 
 def _fast_caller(concrete):

@@ -1,17 +1,8 @@
 """The ready-made MNIST pipelines: an image step, then a Keras classifier."""
 
-import importlib
-
 from sklearn.pipeline import Pipeline
 
-from skmnist import preprocessing
-
-# model name -> (image step name, its class, classifier module, classifier class);
-# imported on use: building a pipeline loads only the family asked for
-MODELS = {
-    "mlp": ("flatten", "ImageFlattener", "skmnist.models.mlp", "KerasMLPClassifier"),
-    "cnn": ("reshape", "ImageReshaper", "skmnist.models.cnn", "KerasCNNClassifier"),
-}
+from skmnist.models._registry import USER_NETWORK, get_family
 
 
 def make_mnist_pipeline(model="mlp", **params):
@@ -22,8 +13,14 @@ def make_mnist_pipeline(model="mlp", **params):
       at the defaults;
     - ``model="cnn"``: ``Pipeline([("reshape", ImageReshaper()),
       ("classifier", KerasCNNClassifier(**params))])``, which keeps each image's
-      two dimensions.
+      two dimensions;
+    - ``model=<your builder>`` (a function returning a ``keras.Model``, or a
+      ``keras.Model``): ``Pipeline([("reshape", ImageReshaper()),
+      ("classifier", KerasImageClassifier(model, **params))])``, your own
+      network on the same engine; its arguments go in ``params`` as
+      ``model__<argument>``.
 
+    The families are declared in one table (``skmnist.models.FAMILIES``).
     The pipeline takes images of shape ``(n, 28, 28)`` (uint8, as loaded by
     :func:`skmnist.load_mnist`) straight in. Searches address the classifier's
     parameters as ``classifier__hidden_layer_sizes``, ``classifier__dropout``
@@ -31,11 +28,12 @@ def make_mnist_pipeline(model="mlp", **params):
 
     Parameters
     ----------
-    model : {"mlp", "cnn"}, default="mlp"
-        The network family.
+    model : {"mlp", "cnn"}, callable or keras.Model, default="mlp"
+        The network family, or your own network.
     **params : dict
-        Parameters of the classifier (:class:`skmnist.KerasMLPClassifier` or
-        :class:`skmnist.models.KerasCNNClassifier`), for example ``epochs=3``
+        Parameters of the classifier (:class:`skmnist.KerasMLPClassifier`,
+        :class:`skmnist.KerasCNNClassifier` or
+        :class:`skmnist.KerasImageClassifier`), for example ``epochs=3``
         or ``hidden_layer_sizes=(512, 128)``.
 
     Returns
@@ -47,12 +45,13 @@ def make_mnist_pipeline(model="mlp", **params):
     Raises
     ------
     ValueError
-        If ``model`` is not one of the families.
+        If ``model`` is neither a family nor a network.
 
     See Also
     --------
     skmnist.KerasMLPClassifier : The dense classifier and its parameters.
-    skmnist.models.KerasCNNClassifier : The convolutional classifier.
+    skmnist.KerasCNNClassifier : The convolutional classifier.
+    skmnist.KerasImageClassifier : Your own network as a classifier.
     skmnist.ImageFlattener : The first step of the dense pipeline.
 
     Examples
@@ -65,15 +64,11 @@ def make_mnist_pipeline(model="mlp", **params):
     >>> pipe.get_params()["classifier__epochs"], is_classifier(pipe)
     (3, True)
     """
-    if not isinstance(model, str) or model not in MODELS:
-        raise ValueError(
-            f"model must be one of {sorted(MODELS)} (the network family); "
-            f"got {model!r}."
-        )
-    step, transformer, module, classifier = MODELS[model]
-    images = getattr(preprocessing, transformer)
-    estimator = getattr(importlib.import_module(module), classifier)
-    return Pipeline([(step, images()), ("classifier", estimator(**params))])
+    family = get_family(model)
+    if family is USER_NETWORK:  # the network is the estimator's model=
+        params = {"model": model, **params}
+    step = family.make_image_step()
+    return Pipeline([step, ("classifier", family.load_estimator()(**params))])
 
 
 def final_classifier(estimator, *, attribute="model_"):

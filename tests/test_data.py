@@ -38,7 +38,7 @@ from dataset_files import (
 from numpy.testing import assert_array_equal
 
 import skmnist
-from skmnist import data as data_module
+from skmnist import datasets as data_module
 from skmnist._io import atomic_write
 from skmnist.datasets import (
     MNIST,
@@ -587,7 +587,7 @@ def test_mnist_changed_label_is_refused(tmp_path, mnist, mnist_mirror):
     labels = mnist.y_test.copy()
     labels[0] = (labels[0] + 1) % 10
     write_idx(home / NAMES[3], labels)
-    with pytest.raises(skmnist.data.MNISTFileError, match="y_test differs"):
+    with pytest.raises(data_module.MNISTFileError, match="y_test differs"):
         load_mnist(data_home=home, download_if_missing=False)
 
 
@@ -637,7 +637,7 @@ def test_get_data_home_precedence(monkeypatch, tmp_path):
     assert not any(tmp_path.iterdir()), "get_data_home must not create folders"
 
 
-def test_old_import_paths_and_error_classes_keep_working():
+def test_public_import_paths_and_error_classes():
     assert skmnist.load_mnist is data_module.load_mnist is load_mnist
     assert skmnist.get_data_home is data_module.get_data_home is get_data_home
     assert skmnist.load_fashion_mnist is skmnist.datasets.load_fashion_mnist
@@ -690,7 +690,7 @@ def test_atomic_write_rejects_non_write_modes(tmp_path):
 
 def test_import_does_not_load_tensorflow():
     code = (
-        "import sys, skmnist.data, skmnist.datasets; "
+        "import sys, skmnist.datasets; "
         "assert not {'tensorflow', 'keras'} & set(sys.modules), 'heavy import'"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(skmnist.__file__).parent.parent)}

@@ -2,7 +2,6 @@
 
 import os
 import pickle
-import pickletools
 import random
 import subprocess
 import sys
@@ -289,31 +288,6 @@ def test_import_of_the_models_package_loads_no_tensorflow():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
-
-
-def test_old_import_path_and_its_pickles_keep_working(digits, monkeypatch):
-    from skmnist import model, models
-
-    assert model.KerasMLPClassifier is models.KerasMLPClassifier is KerasMLPClassifier
-    X, y = digits
-    clf = small_classifier(epochs=1).fit(X, y)
-    expected = clf.predict_proba(X)
-    # a file saved by the previous release names skmnist.model.KerasMLPClassifier
-    # and has no class_weight (then a fixed class attribute)
-    monkeypatch.setattr(KerasMLPClassifier, "__module__", "skmnist.model")
-    del clf.class_weight
-    old_file = pickle.dumps(clf)
-    monkeypatch.undo()
-    names = {arg for _, arg, _ in pickletools.genops(old_file) if isinstance(arg, str)}
-    assert "skmnist.model" in names and "skmnist.models.mlp" not in names
-    assert "class_weight" not in names
-    restored = pickle.loads(old_file)
-    assert type(restored) is KerasMLPClassifier
-    assert restored.class_weight is None
-    np.testing.assert_array_equal(restored.predict_proba(X), expected)
-    assert clone(restored).get_params()["class_weight"] is None
-    restored.partial_fit(X, y)
-    assert restored.n_iter_ == 2
 
 
 def test_another_keras_backend_gets_one_clear_error():

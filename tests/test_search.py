@@ -27,7 +27,7 @@ from sklearn.model_selection import (
 from skmnist import (
     PrunedSearchCV,
     cnn_search_space,
-    default_search_space,
+    mlp_search_space,
     make_mnist_pipeline,
 )
 from skmnist.cli import main
@@ -502,7 +502,7 @@ def test_every_trial_failing_raises(small):
         (lambda trial: [("classifier__dropout", 0.1)], "must return a dict"),
         # zero layers: refused by the classifier's parameter validation, up front
         (lambda trial: {"classifier__hidden_layer_sizes": ()}, "hidden_layer_sizes"),
-        (default_search_space, None),  # valid: the happy path of the check
+        (mlp_search_space, None),  # valid: the happy path of the check
     ],
 )
 def test_bad_spaces_fail_before_training(small, space, match):
@@ -526,9 +526,9 @@ def test_default_space_prefix_for_bare_classifier(small):
     X, y = small
     clf = tiny_pipeline().named_steps["classifier"]
     with pytest.raises(ValueError, match="prefix=''"):
-        PrunedSearchCV(clf, default_search_space, n_trials=1)._check_space(optuna)
+        PrunedSearchCV(clf, mlp_search_space, n_trials=1)._check_space(optuna)
     trial = optuna.create_study().ask()
-    params = default_search_space(trial, prefix="", max_layers=1)
+    params = mlp_search_space(trial, prefix="", max_layers=1)
     assert set(params) == {
         "hidden_layer_sizes",
         "dropout",
@@ -613,26 +613,25 @@ def test_cnn_space_gives_valid_cnn_parameters(small):
 
 def test_search_package_keeps_every_import_path():
     import skmnist
-    import skmnist._search_space as old_spaces
     import skmnist.search as search
 
     assert skmnist.PrunedSearchCV is search.PrunedSearchCV is PrunedSearchCV
-    assert skmnist.default_search_space is search.default_search_space
-    assert old_spaces.default_search_space is default_search_space
+    assert skmnist.mlp_search_space is search.mlp_search_space
     assert skmnist.cnn_search_space is search.cnn_search_space is cnn_search_space
-    assert {"cnn_search_space", "default_search_space", "PrunedSearchCV"} <= set(
+    assert {"cnn_search_space", "mlp_search_space", "PrunedSearchCV"} <= set(
         skmnist.__all__
     )
     assert callable(search.open_storage)
     assert set(search.__all__) == {
         "PrunedSearchCV",
         "cnn_search_space",
-        "default_search_space",
+        "mlp_search_space",
         "open_storage",
         "plot_intermediate_values",
         "plot_optimization_history",
         "plot_param_importances",
         "save_search_plots",
+        "training_search_space",
     }
 
 

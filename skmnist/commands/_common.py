@@ -50,7 +50,7 @@ def add_data_arguments(parser):
 
 def load_data(args):
     """Load MNIST as the data arguments say."""
-    from skmnist.data import load_mnist
+    from skmnist.datasets import load_mnist
 
     return load_mnist(
         data_home=args.data_home,
@@ -140,3 +140,26 @@ def print_test_scores(y_true, y_pred, *, report=False):
         print(classification_report(y_true, y_pred, digits=4))
     print("confusion matrix (rows: true digit, columns: predicted):")
     print(format_confusion_matrix(confusion_matrix(y_true, y_pred)))
+
+
+def add_model_argument(parser, what):
+    """--model: a family of the registry, or MODULE:FUNCTION for one's own network."""
+    from skmnist.models._registry import FAMILIES, USER_NETWORK
+
+    listed = "; ".join(f"{name}, {family.summary}" for name, family in FAMILIES.items())
+    parser.add_argument(
+        "--model",
+        default="mlp",
+        metavar="|".join(FAMILIES) + "|MODULE:FUNCTION",
+        help=f"network to {what}: {listed}; or MODULE:FUNCTION, "
+        f"{USER_NETWORK.summary} (default: %(default)s)",
+    )
+
+
+def model_family(text):
+    """``(family, model)`` of --model: a family name, or an imported builder."""
+    from skmnist.models._registry import FAMILIES, USER_NETWORK, load_builder
+
+    if text in FAMILIES:
+        return FAMILIES[text], text
+    return USER_NETWORK, load_builder(text)

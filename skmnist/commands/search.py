@@ -1,6 +1,8 @@
 """Search the MNIST network's hyperparameters with Optuna within a time budget,
-pruning unpromising trials after every epoch (skmnist.PrunedSearchCV over
-skmnist.default_search_space, or skmnist.cnn_search_space with --model cnn).
+pruning unpromising trials after every epoch (skmnist.PrunedSearchCV over the
+--model family's search space: skmnist.mlp_search_space, skmnist.cnn_search_space
+with --model cnn, or skmnist.training_search_space for your own network, given as
+--model MODULE:FUNCTION).
 
 By default it searches all 60,000 training images for 10 minutes, validating on one
 stratified hold-out split of 10,000 of them; the first trial is the default network,
@@ -17,7 +19,9 @@ import argparse
 
 from skmnist.commands._common import (
     add_data_arguments,
+    add_model_argument,
     load_data,
+    model_family,
     positive_float,
     positive_int,
     stratified_subset,
@@ -25,8 +29,6 @@ from skmnist.commands._common import (
 
 NAME = "search"
 HELP = "search layer sizes, dropout, learning rate and batch size with pruning"
-
-MODELS = ("mlp", "cnn")
 
 DEFAULT_TIMEOUT = 600.0  # seconds, when neither --n-trials nor --timeout is given
 DEFAULT_STUDY_NAME = "skmnist-search"
@@ -51,13 +53,7 @@ def cv_argument(text):
 
 
 def add_arguments(parser):
-    parser.add_argument(
-        "--model",
-        choices=MODELS,
-        default="mlp",
-        help="network family to search: mlp (layer sizes...) or cnn (filters, "
-        "kernel size, dense units...) (default: %(default)s)",
-    )
+    add_model_argument(parser, "search")
     parser.add_argument(
         "--n-trials",
         type=positive_int,
@@ -196,12 +192,11 @@ def parse_fixed(items):
 
 def fixed_space(trial, *, fixed, max_layers, model="mlp"):
     """The search space of the --model family, with the --set parameters fixed."""
-    from skmnist.search import cnn_search_space, default_search_space
-
-    if model == "cnn":
-        space = cnn_search_space(trial)
-    else:
-        space = default_search_space(trial, max_layers=max_layers)
+    family, _ = model_family(model)
+    options = {"max_layers": max_layers}
+    space = family.load_search_space()(
+        trial, **{name: options[name] for name in family.search_options}
+    )
     return {**space, **fixed}
 
 
@@ -278,7 +273,8 @@ def run(args):
             f"{before} finished trials"
         )
 
-    pipe = make_mnist_pipeline(model=args.model, random_state=args.random_state)
+    _, model = model_family(args.model)
+    pipe = make_mnist_pipeline(model=model, random_state=args.random_state)
     check_param_names(pipe, fixed)  # bad values fail in PrunedSearchCV.fit, also
     pipe.set_params(**fixed)  # before any training
     mnist = load_data(args)

@@ -1,11 +1,15 @@
 """Train the MNIST pipeline on the official training set (or a stratified subset of
 it), evaluate it on the test set (accuracy and confusion matrix) and save the fitted
-pipeline. --model picks the network: the dense network of the reference notebook
-(mlp) or a small convolutional network (cnn). Progress is one line per epoch."""
+pipeline. --model picks the network: a family of skmnist.models.FAMILIES (mlp, the
+dense network of the reference notebook; cnn, a small convolutional network) or your
+own, MODULE:FUNCTION naming a function that builds a keras.Model. Progress is one
+line per epoch."""
 
 from skmnist.commands._common import (
     add_data_arguments,
+    add_model_argument,
     load_data,
+    model_family,
     positive_int,
     print_test_scores,
     stratified_subset,
@@ -13,8 +17,6 @@ from skmnist.commands._common import (
 
 NAME = "train"
 HELP = "train the reference network on MNIST and save the fitted pipeline"
-
-MODELS = ("mlp", "cnn")
 
 
 def add_arguments(parser):
@@ -25,13 +27,7 @@ def add_arguments(parser):
         metavar="FILE",
         help="where to save the fitted pipeline (default: %(default)s)",
     )
-    parser.add_argument(
-        "--model",
-        choices=MODELS,
-        default="mlp",
-        help="network family: mlp, the dense network of the reference notebook, or "
-        "cnn, a small convolutional network (default: %(default)s)",
-    )
+    add_model_argument(parser, "train")
     parser.add_argument("--epochs", type=positive_int, default=10, help="default: 10")
     parser.add_argument(
         "--subset",
@@ -44,18 +40,13 @@ def add_arguments(parser):
     parser.add_argument(
         "--batch-size", type=positive_int, default=128, help="default: 128"
     )
-    parser.add_argument(
-        "--hidden-layer-sizes",
-        default=None,
-        metavar="N,N,...",
-        help="mlp: units per hidden layer, comma-separated (default: 256,128)",
-    )
-    parser.add_argument(
-        "--filters",
-        default=None,
-        metavar="N,N,...",
-        help="cnn: filters of each convolution block, comma-separated (default: 32,64)",
-    )
+    for name, (family, meaning, default) in _family_options().items():
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            default=None,
+            metavar="N,N,...",
+            help=f"{family}: {meaning}, comma-separated (default: {default})",
+        )
     parser.add_argument(
         "--dropout",
         type=float,
@@ -89,11 +80,16 @@ def parse_sizes(text, option="--hidden-layer-sizes"):
     return sizes
 
 
-# options that only one family has: option -> (family, parameter)
-_FAMILY_OPTIONS = {
-    "hidden_layer_sizes": ("mlp", "--hidden-layer-sizes"),
-    "filters": ("cnn", "--filters"),
-}
+def _family_options():
+    """Layer-size options, one per family that has one, from the registry:
+    ``{parameter: (family, meaning, default as N,N)}``."""
+    from skmnist.models._registry import FAMILIES
+
+    return {
+        family.sizes_option[0]: (family.name, *family.sizes_option[1:])
+        for family in FAMILIES.values()
+        if family.sizes_option is not None
+    }
 
 
 def model_params(args):
@@ -106,10 +102,11 @@ def model_params(args):
     }
     if args.dropout is not None:
         params["dropout"] = args.dropout
-    for name, (family, option) in _FAMILY_OPTIONS.items():
+    for name, (family, _, _) in _family_options().items():
         text = getattr(args, name)
         if text is None:
             continue
+        option = "--" + name.replace("_", "-")
         if args.model != family:
             raise ValueError(
                 f"{option} is an option of --model {family}; --model {args.model} "
@@ -120,9 +117,10 @@ def model_params(args):
 
 
 def build_pipeline(model, params):
-    """make_mnist_pipeline for the --model family."""
+    """make_mnist_pipeline for the --model family (or MODULE:FUNCTION network)."""
     from skmnist.pipeline import make_mnist_pipeline
 
+    _, model = model_family(model)
     return make_mnist_pipeline(model=model, **params)
 
 
@@ -132,6 +130,7 @@ def run(args):
     from skmnist.persistence import save_model
 
     params = model_params(args)  # argument errors before loading anything
+    model_family(args.model)
     mnist = load_data(args)
     X, y = mnist.X_train, mnist.y_train
     if args.subset is not None:

@@ -3,7 +3,9 @@
 - :class:`BaseKerasClassifier` (``_base.py``): training, validation, early
   stopping, ``partial_fit``, class weights, prediction, pickling;
 - :class:`KerasMLPClassifier` (``mlp.py``): the dense network;
-- :class:`KerasCNNClassifier` (``cnn.py``): the convolutional network.
+- :class:`KerasCNNClassifier` (``cnn.py``): the convolutional network;
+- :class:`KerasImageClassifier` (``custom.py``): a user's own network, given
+  as scikeras takes it (``model=`` a builder, ``model__`` arguments).
 
 Names load lazily (PEP 562): importing this package does not import TensorFlow.
 """
@@ -15,6 +17,7 @@ _LAZY = {
     "BaseKerasClassifier": "skmnist.models._base",
     "KerasMLPClassifier": "skmnist.models.mlp",
     "KerasCNNClassifier": "skmnist.models.cnn",
+    "KerasImageClassifier": "skmnist.models.custom",
 }
 
 __all__ = sorted(_LAZY)

@@ -33,6 +33,7 @@ from skmnist._compat import (
     StrOptions,
     _fit_context,
     check_keras_backend,
+    scikeras_routing,
     sklearn_get_param_names,
     validate_data,
 )
@@ -187,12 +188,11 @@ class BaseKerasClassifier(KerasClassifier):
     # which sklearn's constraints cannot say: {name: (what it is, an example)}.
     _layer_size_params = {}
 
-    # scikeras reads these; here they are fixed properties of every network
-    model = None
-    build_fn = None
+    # Not a parameter: the loss every network trains with (the training graph in
+    # skmnist._training computes it). scikeras's target encoder reads it to encode
+    # labels as integers, and it is compiled into the model, so that an exported
+    # ``.keras`` file evaluates with the loss it was trained on.
     loss = "sparse_categorical_crossentropy"
-    metrics = ("accuracy",)
-    shuffle = True
 
     def __init__(
         self,
@@ -435,12 +435,22 @@ class BaseKerasClassifier(KerasClassifier):
         model = self._build_network(
             tuple(int(d) for d in self.X_shape_[1:]), self.n_classes_, self._seed
         )
-        model.compile(
-            optimizer=make_optimizer(self.optimizer, self.learning_rate),
-            loss=self.loss,
-            metrics=list(self.metrics),
-        )
+        model.compile(**self._get_compile_kwargs())
         return model
+
+    def _get_compile_kwargs(self):
+        # scikeras's hook, with our optimizer parameters: a fresh optimizer
+        # (``optimizer__name=value`` routed to its class, as in scikeras), the
+        # loss the training graph computes, and accuracy
+        route_params, _, _ = scikeras_routing()
+        routed = route_params(
+            self.get_params(), destination="optimizer", pass_filter=set(), strict=True
+        )
+        return {
+            "optimizer": make_optimizer(self.optimizer, self.learning_rate, **routed),
+            "loss": self.loss,
+            "metrics": ["accuracy"],
+        }
 
     def _network(self):
         """The compiled functions of ``model_``, built once per fitted model."""
@@ -455,11 +465,6 @@ class BaseKerasClassifier(KerasClassifier):
         state = dict(super().__getstate__())
         state.pop("_network_", None)
         return state
-
-    def __setstate__(self, state):
-        # Files saved by skmnist 0.1 predate the class_weight parameter (a fixed
-        # None then): give it that value, so old models predict, refit and clone.
-        super().__setstate__({"class_weight": None, **state})
 
     def _class_weights(self, y):
         """Per-class loss weights (indexed by encoded class), or None."""
@@ -515,10 +520,12 @@ class BaseKerasClassifier(KerasClassifier):
         X, y, w = to_tensors(X, y, sample_weight)
         rows, validation = np.arange(len(X), dtype=np.int32), None
         callbacks = list(self.callbacks or [])
-        if early_stopping:
-            rows, valid = self._split_validation(y.numpy())
+        held_out = self._validation_rows(y.numpy(), early_stopping)
+        if held_out is not None:
+            rows, valid = held_out
             # the training rows are gathered by index in the graph: no copy of X
             validation = [tf.gather(t, valid) for t in (X, y, w)]
+        if early_stopping:
             callbacks.append(
                 keras.callbacks.EarlyStopping(
                     monitor="val_loss",
@@ -559,6 +566,10 @@ class BaseKerasClassifier(KerasClassifier):
         model.optimizer.finalize_variable_values(model.trainable_weights)
         callbacks.on_train_end(logs=logs)
         self.n_iter_ = len(self.history_.get("loss", []))
+
+    def _validation_rows(self, y, early_stopping):
+        """(train, validation) row indices to evaluate each epoch on, or None."""
+        return self._split_validation(y) if early_stopping else None
 
     def _split_validation(self, y):
         """Stratified (train, validation) row indices, as ``train_test_split``."""

@@ -2,8 +2,9 @@
 
 - :class:`PrunedSearchCV`, the search estimator (``_estimator``);
 - :func:`open_storage`, Optuna storages ready for many workers (``_storage``);
-- :func:`default_search_space` and :func:`cnn_search_space`, ready-made spaces for
-  the two network families (``_spaces``);
+- :func:`mlp_search_space` and :func:`cnn_search_space`, ready-made spaces for
+  the two network families, and :func:`training_search_space`, the training
+  parameters any network shares (``_spaces``);
 - ``cv_results_`` and the progress lines are built in ``_results``;
 - :func:`plot_optimization_history`, :func:`plot_param_importances`,
   :func:`plot_intermediate_values` and :func:`save_search_plots`, Optuna's own
@@ -20,16 +21,21 @@ from skmnist.search._plots import (
     plot_param_importances,
     save_search_plots,
 )
-from skmnist.search._spaces import cnn_search_space, default_search_space
+from skmnist.search._spaces import (
+    cnn_search_space,
+    mlp_search_space,
+    training_search_space,
+)
 from skmnist.search._storage import open_storage
 
 __all__ = [
     "PrunedSearchCV",
     "cnn_search_space",
-    "default_search_space",
+    "mlp_search_space",
     "open_storage",
     "plot_intermediate_values",
     "plot_optimization_history",
     "plot_param_importances",
     "save_search_plots",
+    "training_search_space",
 ]

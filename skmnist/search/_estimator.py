@@ -97,7 +97,7 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
         The space: a dict ``{parameter name: optuna distribution}`` using the
         estimator's parameter names, or a callable ``space(trial) -> dict`` of
         the estimator's parameters for conditional spaces, such as
-        :func:`skmnist.default_search_space` (dense network) or
+        :func:`skmnist.mlp_search_space` (dense network) or
         :func:`skmnist.cnn_search_space` (convolutional network).
     n_trials : int, "auto" or None, default="auto"
         Trials this ``fit`` runs (in this process). ``"auto"`` runs until
@@ -216,7 +216,7 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     See Also
     --------
-    skmnist.default_search_space : A conditional space for the dense network.
+    skmnist.mlp_search_space : A conditional space for the dense network.
     skmnist.cnn_search_space : A space for the convolutional network.
     sklearn.model_selection.GridSearchCV : Exhaustive search, no pruning.
     optuna_integration.OptunaSearchCV : Optuna search; cannot prune pipelines.

@@ -111,7 +111,7 @@ def plot_param_importances(search, *, evaluator=None, **kwargs):
         ``optuna.importance.FanovaImportanceEvaluator(seed=0)``, so the same
         trials always give the same picture. It assesses only the parameters
         present in every complete trial; to rank conditional parameters too
-        (``n_units_l1`` of :func:`skmnist.default_search_space`), pass
+        (``n_units_l1`` of :func:`skmnist.mlp_search_space`), pass
         ``optuna.importance.PedAnovaImportanceEvaluator()``.
     **kwargs
         Passed to Optuna's function (``params``, ``target``, ``target_name``);

@@ -15,14 +15,14 @@ from sklearn.base import BaseEstimator, clone
 
 from skmnist._utils import is_positive_int
 
-__all__ = ["cnn_search_space", "default_search_space"]
+__all__ = ["cnn_search_space", "mlp_search_space", "training_search_space"]
 
 PARAMS_ATTR = "params"  # trial user attribute holding the estimator's parameters
 _TUPLE_TAG = "__tuple__"
 
 
-def default_search_space(trial, *, prefix="classifier__", max_layers=2):
-    """Sample the MNIST network's parameters: a conditional Optuna search space.
+def mlp_search_space(trial, *, prefix="classifier__", max_layers=2):
+    """Sample the dense network's parameters: a conditional Optuna search space.
 
     Draws the number of hidden layers, then the units of each layer, so the
     space covers networks of different depths; returns them as the estimator's
@@ -80,9 +80,9 @@ def default_search_space(trial, *, prefix="classifier__", max_layers=2):
     Examples
     --------
     >>> import optuna
-    >>> from skmnist import default_search_space
+    >>> from skmnist import mlp_search_space
     >>> trial = optuna.create_study().ask()
-    >>> params = default_search_space(trial, max_layers=2)
+    >>> params = mlp_search_space(trial, max_layers=2)
     >>> sorted(params)  # doctest: +NORMALIZE_WHITESPACE
     ['classifier__batch_size', 'classifier__dropout',
      'classifier__hidden_layer_sizes', 'classifier__learning_rate']
@@ -147,12 +147,12 @@ def cnn_search_space(trial, *, prefix="classifier__"):
 
     See Also
     --------
-    default_search_space : The space of the dense network.
+    mlp_search_space : The space of the dense network.
 
     Notes
     -----
     The number of epochs is not sampled: the search's pruner decides it (see
-    :func:`default_search_space`). The number of blocks stays two, as in the
+    :func:`mlp_search_space`). The number of blocks stays two, as in the
     default network (Keras's simple MNIST convnet); to search the depth too,
     write a space that returns a longer or shorter ``filters`` tuple.
 
@@ -183,8 +183,56 @@ def cnn_search_space(trial, *, prefix="classifier__"):
     }
 
 
+def training_search_space(trial, *, prefix="classifier__"):
+    """Sample the engine's training parameters: the space of any network.
+
+    The learning rate and batch size, drawn as :func:`mlp_search_space` and
+    :func:`cnn_search_space` draw them: the default space of a user's own
+    network (:class:`skmnist.KerasImageClassifier`), whose architecture
+    arguments are the user's to add, e.g. in a space of one's own::
+
+        def space(trial):
+            return {
+                **training_search_space(trial),
+                "classifier__model__filters": trial.suggest_int("filters", 8, 64),
+            }
+
+    ============================  =====================================
+    Optuna parameter              range
+    ============================  =====================================
+    ``learning_rate``             3e-4 to 1e-2 (float, log scale)
+    ``batch_size``                128, 256 or 512 (categorical)
+    ============================  =====================================
+
+    Parameters
+    ----------
+    trial : optuna.trial.Trial
+        The trial to sample from.
+    prefix : str, default ``"classifier__"``
+        Put before every returned name (``""`` for a bare classifier).
+
+    Returns
+    -------
+    params : dict
+        ``{prefix + "learning_rate": ..., prefix + "batch_size": ...}``.
+
+    See Also
+    --------
+    mlp_search_space : The space of the dense network.
+    cnn_search_space : The space of the convolutional network.
+
+    Examples
+    --------
+    >>> import optuna
+    >>> from skmnist.search import training_search_space
+    >>> sorted(training_search_space(optuna.create_study().ask(), prefix=""))
+    ['batch_size', 'learning_rate']
+    """
+    return _training_params(trial, prefix)
+
+
 def _training_params(trial, prefix):
-    """The training parameters both network families search, sampled alike."""
+    """The training parameters every network family searches, sampled alike."""
     return {
         f"{prefix}learning_rate": trial.suggest_float(
             "learning_rate", 3e-4, 1e-2, log=True
@@ -250,7 +298,7 @@ def check_param_names(estimator, names):
         if any(name.startswith("classifier__") for name in unknown) and not any(
             k.startswith("classifier__") for k in valid
         ):
-            hint = " (for a bare classifier, use default_search_space with prefix='')"
+            hint = " (for a bare classifier, use mlp_search_space with prefix='')"
         raise ValueError(
             f"unknown parameter(s) {', '.join(unknown)} for "
             f"{type(estimator).__name__}{hint}; valid names: {', '.join(searchable)}."
