@@ -9,35 +9,10 @@ import pytest
 from sklearn.base import clone, is_classifier
 from sklearn.datasets import load_digits
 from sklearn.metrics import ConfusionMatrixDisplay
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmnist import KerasCNNClassifier
 from skmnist._compat import InvalidParameterError
 from skmnist.models.cnn import build_cnn, image_shape
-
-# Each expected failure of scikit-learn's estimator checks, and why it is right:
-# three of KerasMLPClassifier's four (tests/test_model.py), for the same reasons.
-# Its fourth, check_methods_sample_order_invariance, passes here (see
-# test_predictions_do_not_depend_on_row_order for the guarantee we test ourselves).
-EXPECTED_FAILED_CHECKS = {
-    "check_mixin_order": (
-        "scikeras's KerasClassifier inherits (BaseWrapper, ClassifierMixin), so "
-        "BaseEstimator precedes ClassifierMixin in its MRO; no subclass can reorder "
-        "them (a consistent-MRO TypeError). The classifier tags it would supply are "
-        "declared in BaseKerasClassifier.__sklearn_tags__ instead."
-    ),
-    "check_estimator_tags_renamed": (
-        "scikeras's BaseWrapper defines the pre-1.6 _more_tags without "
-        "__sklearn_tags__, and the check walks every class of the MRO; our classes "
-        "define __sklearn_tags__, which is what scikit-learn reads."
-    ),
-    "check_sample_weight_equivalence_on_dense_data": (
-        "training is stochastic mini-batch gradient descent: repeating a sample "
-        "changes the batches and the number of steps per epoch, so weight 2 and a "
-        "duplicated row give different networks."
-    ),
-}
-
 
 def small_cnn(**params):
     """A network small enough for the check suite, still learning its toy data."""
@@ -51,14 +26,6 @@ def small_cnn(**params):
         random_state=0,
     )
     return KerasCNNClassifier(**{**defaults, **params})
-
-
-@parametrize_with_checks(
-    [small_cnn()],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
-)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 @pytest.fixture(scope="module")

@@ -468,7 +468,9 @@ class KerasImageClassifier(BaseKerasClassifier):
 def _gives_probabilities(model, sample_shape, seed):
     """Whether the network's outputs on a few random inputs are distributions."""
     x = np.random.default_rng(seed).random((3, *sample_shape), dtype=np.float32)
-    proba = np.asarray(model(x, training=False))
+    import keras
+
+    proba = keras.ops.convert_to_numpy(model(x, training=False))
     return bool(
         np.all(proba >= 0) and np.allclose(proba.sum(axis=1), 1.0, atol=1e-3)
     )

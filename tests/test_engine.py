@@ -1,4 +1,10 @@
-"""KerasMLPClassifier on the shared engine: sklearn compatibility, training, state."""
+"""The shared engine (BaseKerasClassifier), exercised through the dense family.
+
+Training, seeding, early stopping, partial_fit, class weights, prediction and state:
+what every family inherits. The checks run over every family, scikit-learn's
+estimator checks included, are in test_families.py; a family's own architecture is
+tested in its own file (test_mlp.py, test_cnn.py, test_custom.py).
+"""
 
 import os
 import pickle
@@ -13,40 +19,10 @@ from sklearn.base import ClassifierMixin, clone, is_classifier
 from sklearn.datasets import load_digits
 from sklearn.metrics import RocCurveDisplay, recall_score
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmnist import KerasMLPClassifier
 from skmnist._compat import InvalidParameterError
 from skmnist.models import BaseKerasClassifier
-
-# Each expected failure of scikit-learn's estimator checks, and why it is right.
-EXPECTED_FAILED_CHECKS = {
-    "check_mixin_order": (
-        "scikeras's KerasClassifier inherits (BaseWrapper, ClassifierMixin), so "
-        "BaseEstimator precedes ClassifierMixin in its MRO; no subclass can reorder "
-        "them (Python raises a consistent-MRO TypeError, see "
-        "test_mixin_order_cannot_be_fixed_in_a_subclass). The classifier tags it "
-        "would supply are declared in __sklearn_tags__ instead."
-    ),
-    "check_estimator_tags_renamed": (
-        "scikeras's BaseWrapper defines the pre-1.6 _more_tags without "
-        "__sklearn_tags__, and the check walks every class of the MRO; our class "
-        "defines __sklearn_tags__, which is what scikit-learn reads."
-    ),
-    "check_sample_weight_equivalence_on_dense_data": (
-        "training is stochastic mini-batch gradient descent: repeating a sample "
-        "changes the batches and the number of steps per epoch, so weight 2 and a "
-        "duplicated row give different networks (scikit-learn checks its own "
-        "MLPClassifier only with the full-batch lbfgs solver)."
-    ),
-    "check_methods_sample_order_invariance": (
-        "TensorFlow's float32 matrix products round a row slightly differently "
-        "depending on its position in the batch (differences ~1e-5, above the "
-        "check's tolerance); predicted classes are order-invariant, see "
-        "test_predictions_do_not_depend_on_row_order."
-    ),
-}
-
 
 def small_classifier(**params):
     """A network small enough for the check suite, still learning its toy data."""
@@ -58,14 +34,6 @@ def small_classifier(**params):
         random_state=0,
     )
     return KerasMLPClassifier(**{**defaults, **params})
-
-
-@parametrize_with_checks(
-    [small_classifier()],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
-)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 def test_mixin_order_cannot_be_fixed_in_a_subclass():
@@ -91,17 +59,6 @@ def test_scikeras_alone_is_not_a_classifier_but_ours_is():
 def digits():
     X, y = load_digits(return_X_y=True)
     return (X / 16).astype(np.float32), y
-
-
-def test_reference_architecture_has_235146_parameters():
-    X = np.zeros((10, 784), dtype=np.float32)
-    y = np.arange(10)
-    clf = KerasMLPClassifier(epochs=1, random_state=0).fit(X, y)
-    assert clf.model_.count_params() == 235_146
-    layers = [layer.name for layer in clf.model_.layers]
-    assert layers == ["hidden_1", "dropout_1", "hidden_2", "output"]
-    assert clf.model_.get_layer("dropout_1").rate == 0.2
-    assert "235,146" in clf.summary()
 
 
 def test_same_random_state_gives_identical_predictions(digits):
@@ -266,17 +223,6 @@ def test_fitted_classifier_survives_clone_pickle_and_joblib(digits, tmp_path):
 
 
 # --- the shared engine and the old import path ------------------------------------
-
-
-def test_mlp_is_an_architecture_on_the_shared_engine():
-    assert issubclass(KerasMLPClassifier, BaseKerasClassifier)
-    own = {"hidden_layer_sizes", "activation", "dropout"}
-    shared = set(BaseKerasClassifier._parameter_constraints)
-    assert set(KerasMLPClassifier._parameter_constraints) == own | shared
-    assert set(KerasMLPClassifier().get_params()) == own | shared
-    # the engine itself defines no network
-    with pytest.raises(NotImplementedError, match="_build_network"):
-        BaseKerasClassifier(epochs=1).fit(np.zeros((4, 3)), [0, 1, 0, 1])
 
 
 def test_import_of_the_models_package_loads_no_tensorflow():
