@@ -184,6 +184,11 @@ class BaseKerasClassifier(KerasClassifier):
     # Whether X may have more than two dimensions (images); see _network_input.
     _allow_nd = False
 
+    # scikeras's routed parameters (``model__units``), which set_params would accept
+    # under these prefixes: none here (a family's parameters are all named in its
+    # signature); KerasImageClassifier routes to the user's builder.
+    _routing_prefixes = frozenset()
+
     # Parameters that must be a positive int or a non-empty tuple of positive ints,
     # which sklearn's constraints cannot say: {name: (what it is, an example)}.
     _layer_size_params = {}

@@ -416,9 +416,14 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
         return list(params)
 
     def _start_params(self, names):
-        """The estimator's own values of the parameters the space sets."""
+        """The estimator's own values of the parameters the space sets.
+
+        A routed builder argument the estimator does not set (``model__units``
+        left to the builder's default) is left out: the builder's default is the
+        estimator as given.
+        """
         own = self.estimator.get_params(deep=True)
-        return {name: own[name] for name in names}
+        return {name: own[name] for name in names if name in own}
 
     def _load_study(self, optuna, max_epochs):
         study = create_study(

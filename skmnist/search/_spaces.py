@@ -291,7 +291,9 @@ def _suggest(trial, name, dist):
 def check_param_names(estimator, names):
     """Raise ``ValueError`` naming the valid parameters if any name is unknown."""
     valid = estimator.get_params(deep=True)
-    unknown = sorted(set(names) - set(valid))
+    unknown = sorted(
+        name for name in set(names) - set(valid) if not _is_routed(estimator, name)
+    )
     if unknown:
         searchable = sorted(k for k, v in valid.items() if not _is_estimator(v))
         hint = ""
@@ -303,6 +305,23 @@ def check_param_names(estimator, names):
             f"unknown parameter(s) {', '.join(unknown)} for "
             f"{type(estimator).__name__}{hint}; valid names: {', '.join(searchable)}."
         )
+
+
+def _is_routed(estimator, name):
+    """Whether ``name`` is a routed parameter that its estimator's set_params takes.
+
+    scikeras's convention: ``classifier__model__units`` is ``model__units`` of the
+    classifier step, a builder argument that need not be set yet.
+    """
+    parts = name.split("__")
+    params = estimator.get_params(deep=True)
+    for i in range(len(parts) - 1):
+        owner = estimator if i == 0 else params.get("__".join(parts[:i]))
+        if isinstance(owner, BaseEstimator) and parts[i] in getattr(
+            owner, "_routing_prefixes", ()
+        ):
+            return True
+    return False
 
 
 def candidate(estimator, params):
