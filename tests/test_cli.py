@@ -398,6 +398,41 @@ def test_train_cnn(capsys, tmp_path, mnist):
     assert accuracy == pytest.approx(pipe.score(mnist.X_test, mnist.y_test), abs=1e-4)
 
 
+def test_train_a_users_network(capsys, tmp_path):
+    from skmnist.models.custom import KerasImageClassifier
+    from skmnist.persistence import load_model
+
+    model = tmp_path / "own.joblib"
+    status, out, err = run(
+        capsys,
+        "train", "--model", "network_builders:small_network", "--subset", "300",
+        "--epochs", "1", "--random-state", "0", "-o", model,
+    )  # fmt: skip
+
+    assert status == 0, err
+    assert "training the network_builders:small_network on 300 images" in out
+    pipe = load_model(model)
+    assert [name for name, _ in pipe.steps] == ["reshape", "classifier"]
+    assert isinstance(pipe[-1], KerasImageClassifier)
+    assert pipe[-1].model.__name__ == "small_network"
+
+
+@pytest.mark.parametrize(
+    "model, fragment",
+    [
+        ("network_builders:no_such_builder", "cannot import 'no_such_builder'"),
+        ("no_such_module:build", "cannot import 'build' from 'no_such_module'"),
+    ],
+)
+def test_a_network_that_cannot_be_imported_is_one_clear_error(
+    capsys, tmp_path, model, fragment
+):
+    status, _, err = run(
+        capsys, "train", "--model", model, "--offline", "--data-home", tmp_path
+    )
+    assert_one_line_error(status, err, "train", fragment)
+
+
 def test_search_cnn(capsys):
     status, out, err = run(
         capsys,

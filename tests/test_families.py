@@ -173,3 +173,38 @@ def test_summary_names_the_fitted_layers(family, digits):
     clf, _, _ = _fitted(family, digits)
     text = clf.summary()
     assert "Total params" in text and clf.model_.layers[-1].name in text
+
+
+# --- the registry: everything a family is, declared once --------------------------
+
+
+@pytest.mark.parametrize("family", ALL_FAMILIES)
+def test_pipeline_command_line_and_search_space_derive_from_the_registry(family):
+    import inspect
+
+    import optuna
+
+    from skmnist.commands.search import fixed_space
+    from skmnist.pipeline import make_mnist_pipeline
+    from skmnist.search._spaces import check_param_names
+
+    entry = FAMILIES.get(family) or USER_NETWORK
+    model = family if family in FAMILIES else small_network
+    pipe = make_mnist_pipeline(model)
+    step, image_step = entry.make_image_step()
+    assert pipe.steps[0][0] == step and type(pipe[0]) is type(image_step)
+    assert type(pipe[-1]) is entry.load_estimator()
+    cli_model = family if family in FAMILIES else "network_builders:small_network"
+    space = fixed_space(optuna.create_study().ask(), fixed={}, max_layers=1, model=cli_model)
+    check_param_names(pipe, space)  # the default space fits the family's pipeline
+    if entry.sizes_option is not None:
+        name, _, default = entry.sizes_option
+        signature = inspect.signature(entry.load_estimator())
+        assert ",".join(map(str, signature.parameters[name].default)) == default
+
+
+def test_anything_else_is_not_a_family():
+    from skmnist.pipeline import make_mnist_pipeline
+
+    with pytest.raises(ValueError, match=r"\['cnn', 'mlp'\].*keras.Model; got 'rnn'"):
+        make_mnist_pipeline("rnn")

@@ -149,10 +149,24 @@ def add_model_argument(parser, what):
     listed = "; ".join(f"{name}, {family.summary}" for name, family in FAMILIES.items())
     parser.add_argument(
         "--model",
+        type=model_argument,
         default="mlp",
         metavar="|".join(FAMILIES) + "|MODULE:FUNCTION",
         help=f"network to {what}: {listed}; or MODULE:FUNCTION, "
         f"{USER_NETWORK.summary} (default: %(default)s)",
+    )
+
+
+def model_argument(text):
+    """argparse type for --model: a family name, or MODULE:FUNCTION (imported later)."""
+    from skmnist.models._registry import FAMILIES
+
+    module, sep, name = text.partition(":")
+    if text in FAMILIES or (sep and module and name):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"expected one of {', '.join(FAMILIES)}, or MODULE:FUNCTION naming a "
+        f"function that builds a keras.Model; got {text!r}"
     )
 
 
