@@ -1,4 +1,4 @@
-"""What a scikit-learn MLPClassifier user finds: alpha, the fitted attributes, the names."""
+"""What an MLPClassifier user finds: alpha, the fitted attributes, the names."""
 
 import inspect
 import pickle
@@ -99,6 +99,22 @@ def test_alpha_acts_on_the_convolutional_family(digits):
     assert strong.loss_ > plain.loss_
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: mlp(alpha=1.0),
+        lambda: KerasCNNClassifier(filters=(4,), epochs=1, alpha=1.0, random_state=0),
+    ],
+)
+def test_alpha_is_training_only_and_exports_to_onnx_unchanged(digits, make, tmp_path):
+    from skmnist.onnx import OnnxClassifier, export_onnx
+
+    X, y = digits
+    clf = make().fit(X, y)
+    onnx = OnnxClassifier(export_onnx(clf, tmp_path / "alpha.onnx"))
+    np.testing.assert_allclose(onnx.predict_proba(X), clf.predict_proba(X), atol=1e-5)
+
+
 @pytest.mark.parametrize("alpha", [-1e-4, "1e-4"])
 def test_bad_alpha_is_refused_at_fit(digits, alpha):
     X, y = digits
@@ -120,7 +136,8 @@ def test_coefs_and_intercepts_have_mlpclassifiers_shapes_and_the_real_weights(di
     clf = mlp(hidden_layer_sizes=(32, 16), dropout=0.1).fit(X, y)
     reference = MLPClassifier(hidden_layer_sizes=(32, 16), max_iter=1).fit(X, y)
     assert [w.shape for w in clf.coefs_] == [w.shape for w in reference.coefs_]
-    assert [b.shape for b in clf.intercepts_] == [b.shape for b in reference.intercepts_]
+    shapes = [b.shape for b in reference.intercepts_]
+    assert [b.shape for b in clf.intercepts_] == shapes
     assert all(w.dtype == np.float32 for w in clf.coefs_ + clf.intercepts_)
     assert clf.n_layers_ == reference.n_layers_ == 4
     assert clf.out_activation_ == reference.out_activation_ == "softmax"

@@ -85,8 +85,10 @@ class KerasMLPClassifier(BaseKerasClassifier):
 
     The weights, as ``MLPClassifier`` shows them:
 
-    >>> [w.shape for w in clf.coefs_], clf.n_layers_, clf.n_iter_ == len(clf.loss_curve_)
-    ([(64, 32), (32, 10)], 3, True)
+    >>> [w.shape for w in clf.coefs_], clf.n_layers_
+    ([(64, 32), (32, 10)], 3)
+    >>> clf.loss_curve_ is clf.history_["loss"], len(clf.loss_curve_)
+    (True, 20)
     """
 
     _parameter_constraints = {
