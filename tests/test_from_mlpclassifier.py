@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier
 
 from skmnist import KerasCNNClassifier, KerasMLPClassifier, make_mnist_pipeline
@@ -122,7 +123,10 @@ def test_bad_alpha_is_refused_at_fit(digits, alpha):
         mlp(alpha=alpha).fit(X[:20], y[:20])
 
 
-def test_alpha_is_searchable_through_the_pipeline():
+def test_alpha_is_searchable(digits):
+    X, y = digits
+    search = GridSearchCV(mlp(epochs=1), {"alpha": [0.0, 10.0]}, cv=2).fit(X, y)
+    assert list(search.cv_results_["param_alpha"]) == [0.0, 10.0]
     pipe = make_mnist_pipeline().set_params(classifier__alpha=1e-3)
     assert pipe.get_params()["classifier__alpha"] == 1e-3
 
