@@ -23,6 +23,12 @@ not used: it was 3-4x slower on this CPU.
 Every function is traced once per model, with an input signature, and holds no
 reference to the data: the tensors are arguments, never captured constants, so the
 training set is released when ``fit`` returns.
+
+**The L2 penalty.** ``alpha`` is an argument of the epoch graph (no retrace when it
+changes) and is added to each batch's loss as scikit-learn's ``MLPClassifier`` adds
+it: ``0.5 * alpha * sum(W ** 2) / batch_len`` over the kernels of
+:func:`weight_layers` (never the biases). It is its own term (``_penalty``), apart
+from the data loss.
 """
 
 import functools
@@ -59,6 +65,21 @@ def epoch_permutations(n_samples, seed, first_epoch, n_epochs, shuffle=True):
     )
 
 
+def weight_layers(model):
+    """The layers of ``model`` that hold a kernel (dense, convolution), in order.
+
+    Their kernels are what ``alpha`` penalises and what ``coefs_`` shows; nested
+    models are walked into.
+    """
+    found = []
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            found.extend(weight_layers(layer))
+        elif getattr(layer, "kernel", None) is not None:
+            found.append(layer)
+    return found
+
+
 class CompiledNetwork:
     """Whole-epoch training, evaluation and prediction graphs of one compiled model.
 
@@ -79,9 +100,11 @@ class CompiledNetwork:
     The loss is sparse categorical cross-entropy with Keras's ``sum_over_batch_size``
     reduction (weighted per-sample losses summed, divided by the batch's length),
     plus the model's own ``model.losses`` (regularisers), as ``Model.fit`` computes
-    it; the logged epoch ``loss`` is the mean of the batch
+    it, plus the L2 penalty ``0.5 * alpha * sum(W ** 2) / batch_len`` on the
+    kernels; the logged epoch ``loss`` (penalties included) is the mean of the batch
     losses weighted by batch length and ``accuracy`` the sample-weighted share of
-    correct predictions, as Keras's metrics report them.
+    correct predictions, as Keras's metrics report them. Evaluation adds
+    ``model.losses`` as Keras's ``evaluate`` does, but not the ``alpha`` penalty.
     """
 
     def __init__(self, model):
@@ -94,12 +117,14 @@ class CompiledNetwork:
         labels = tf.TensorSpec([None], tf.int32)
         order = tf.TensorSpec([None], tf.int32)
         scalar = tf.TensorSpec([], tf.int32)
+        strength = tf.TensorSpec([], tf.float32)
+        self._kernels = [layer.kernel for layer in weight_layers(model)]
         # partial objects, not methods or lambdas: tf.function counts traces per
         # code object and would warn about "excessive retracing" when many models
         # (a grid search) each trace theirs once.
         self._train_epoch = tf.function(
             functools.partial(self._train_epoch_graph),
-            input_signature=[matrix, labels, vector, order, scalar],
+            input_signature=[matrix, labels, vector, order, scalar, strength],
         )
         self._evaluate = tf.function(
             functools.partial(self._evaluate_graph),
@@ -111,7 +136,16 @@ class CompiledNetwork:
         self._predict_concrete = None
 
     # --- graphs ------------------------------------------------------------------
-    def _train_epoch_graph(self, X, y, w, order, batch_size):
+    def _penalty(self, alpha, size):
+        """MLPClassifier's L2 term for one batch of ``size`` rows (kernels only)."""
+        import tensorflow as tf
+
+        if not self._kernels:
+            return tf.constant(0.0)
+        squares = tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
+        return 0.5 * alpha * squares / size
+
+    def _train_epoch_graph(self, X, y, w, order, batch_size, alpha):
         import keras
         import tensorflow as tf
 
@@ -129,7 +163,11 @@ class CompiledNetwork:
             with tf.GradientTape() as tape:
                 proba = model(xb, training=True)
                 losses = keras.losses.sparse_categorical_crossentropy(yb, proba)
-                loss = tf.reduce_sum(losses * wb) / size + _added_losses(model)
+                loss = (
+                    tf.reduce_sum(losses * wb) / size
+                    + _added_losses(model)
+                    + self._penalty(alpha, size)
+                )
             grads = tape.gradient(loss, variables)
             if tf.distribute.has_strategy():
                 optimizer.apply(grads, variables)
@@ -172,14 +210,17 @@ class CompiledNetwork:
         }
 
     # --- Python entry points ---------------------------------------------------
-    def train_epoch(self, X, y, w, order, batch_size):
+    def train_epoch(self, X, y, w, order, batch_size, alpha=0.0):
         """Train one epoch over ``X[order]``; return ``{"loss", "accuracy"}`` floats.
 
-        ``X``, ``y``, ``w`` are tensors (converted once per ``fit``).
+        ``X``, ``y``, ``w`` are tensors (converted once per ``fit``); ``alpha`` is
+        the strength of the L2 penalty on the kernels.
         """
         if not self.model.optimizer.built:
             self.model.optimizer.build(self.model.trainable_variables)
-        logs = self._train_epoch(X, y, w, order, np.int32(batch_size))
+        logs = self._train_epoch(
+            X, y, w, order, np.int32(batch_size), np.float32(alpha)
+        )
         return {key: float(value) for key, value in logs.items()}
 
     def evaluate(self, X, y, w):

@@ -341,6 +341,16 @@ def test_verbose_before_or_after_the_command():
 # -- train: options, and the arguments checked before any data is read ---------------
 
 
+def test_train_alpha_reaches_the_classifier():
+    from skmnist.cli import build_parser
+    from skmnist.commands.train import model_params
+
+    parser = build_parser()
+    assert model_params(parser.parse_args(["train"]))["alpha"] == 0.0
+    args = parser.parse_args(["train", "--model", "cnn", "--alpha", "1e-4"])
+    assert model_params(args)["alpha"] == 1e-4
+
+
 def test_train_subset_is_stratified_and_the_same_every_time(mnist):
     from skmnist.commands._common import stratified_subset
 

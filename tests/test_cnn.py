@@ -45,6 +45,7 @@ def test_is_a_classifier_with_the_agreed_parameters():
     shared = {
         "optimizer",
         "learning_rate",
+        "alpha",
         "batch_size",
         "epochs",
         "early_stopping",

@@ -56,6 +56,13 @@ def add_arguments(parser):
     parser.add_argument(
         "--learning-rate", type=float, default=0.001, help="default: 0.001"
     )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=0.0,
+        help="L2 penalty on the weights, scikit-learn MLPClassifier's alpha "
+        "(default: 0)",
+    )
     parser.add_argument("--random-state", type=int, default=None, metavar="SEED")
     parser.add_argument("--quiet", action="store_true", help="no line per epoch")
     parser.add_argument(
@@ -98,6 +105,7 @@ def model_params(args):
         "epochs": args.epochs,
         "batch_size": args.batch_size,
         "learning_rate": args.learning_rate,
+        "alpha": args.alpha,
         "random_state": args.random_state,
     }
     if args.dropout is not None:

@@ -57,6 +57,7 @@ from skmnist._training import (  # noqa: E402
     CompiledNetwork,
     epoch_permutations,
     to_tensors,
+    weight_layers,
 )
 from skmnist._utils import is_positive_int, labels_from_proba  # noqa: E402
 
@@ -69,6 +70,24 @@ default="adam"
     Keras optimizer.
 learning_rate : float, default=0.001
     Learning rate of the optimizer (Adam's default).
+alpha : float, default=0.0
+    Strength of the L2 penalty on the weights, with scikit-learn's
+    ``MLPClassifier`` meaning: each batch's loss gains
+    ``0.5 * alpha * sum(W ** 2) / batch_len``, summed over the kernels of
+    every dense and convolution layer (``coefs_``), never the biases. Without
+    sample or class weights this is exactly ``MLPClassifier``'s term, so equal
+    ``alpha`` and ``batch_size`` regularise equally; note that its default
+    batch is ``min(200, n_samples)`` where ours is 128, which makes the same
+    ``alpha`` 200/128 times as strong here. The penalty is per batch: it does
+    not change with the size of the training set (more data only means more
+    steps), and a larger batch weakens it. With weights, ``MLPClassifier``
+    divides the weighted data loss and the penalty by the batch's weight sum,
+    this engine divides both by the batch's length (Keras's convention): the
+    balance of the two terms is the same. It is part of the training
+    ``loss`` (``history_``, ``loss_curve_``), not of ``val_loss``. Training
+    only: predictions and exported networks do not depend on it except
+    through the weights. 0 (the default) keeps the reference network;
+    ``MLPClassifier``'s default is 1e-4.
 batch_size : int, default=128
     Samples per gradient step.
 epochs : int, default=10
@@ -121,7 +140,79 @@ classes_ : ndarray of shape (n_classes,)
     Class labels.
 n_classes_ : int
     Number of classes.
+coefs_ : list of ndarray
+    The kernel of every layer that has one, in order, float32, read from the
+    network: ``(n_inputs, n_units)`` for a dense layer, as in
+    ``MLPClassifier``; ``(height, width, channels, filters)`` for a
+    convolution. They are the network's weights after every ``fit`` and
+    ``partial_fit``, and what ``alpha`` penalises. The arrays are read-only
+    copies (changing one in place raises rather than silently doing
+    nothing); assigning a list of arrays of the same shapes,
+    ``clf.coefs_ = [...]``, writes them into the network.
+intercepts_ : list of ndarray
+    The bias of each of those layers, ``(n_units,)`` or ``(filters,)``;
+    read-only copies, and assignable, as ``coefs_``.
+loss_ : float
+    Training loss of the last epoch (``alpha``'s penalty included).
+loss_curve_ : list of float
+    Training loss of every epoch: the list ``history_["loss"]`` itself, one
+    record.
+best_loss_ : float or None
+    Smallest training loss reached; None when early stopping ran (see
+    ``best_validation_score_``), as in ``MLPClassifier``.
+validation_scores_ : list of float or None
+    Validation accuracy of every epoch of early stopping (the list
+    ``history_["val_accuracy"]`` itself); None without early stopping.
+best_validation_score_ : float or None
+    Validation accuracy of the network kept by early stopping: the epoch
+    with the lowest validation loss (``MLPClassifier`` keeps the epoch with
+    the highest accuracy); None without early stopping.
+t_ : int
+    Training samples seen by the optimizer (rows per epoch times epochs),
+    counted as in ``MLPClassifier``.
+out_activation_ : str
+    Name of the output activation (``"softmax"``).
 """
+
+
+# MLPClassifier's parameters whose names or values differ here: the errors that
+# meet them say what to write instead (the constructor cannot: scikit-learn's rules
+# keep **kwargs out of __init__). The docs page "From MLPClassifier" has them all.
+_MLP_NAMES = {
+    "max_iter": "is called epochs here",
+    "learning_rate_init": "is called learning_rate here",
+    "solver": "is called optimizer here ('sgd', 'adam', ...; there is no 'lbfgs')",
+    "shuffle": "has no counterpart: every epoch is shuffled",
+    "momentum": (
+        "has no counterpart: optimizer='sgd' is plain SGD; 'adam', 'nadam' or "
+        "'rmsprop' keep running averages of the gradient"
+    ),
+    "nesterovs_momentum": "has no counterpart: optimizer='nadam' is Nesterov Adam",
+    "power_t": "has no counterpart: there is no 'invscaling' schedule",
+    "beta_1": "has no counterpart: Adam runs at Keras's defaults",
+    "beta_2": "has no counterpart: Adam runs at Keras's defaults",
+    "epsilon": "has no counterpart: Adam runs at Keras's defaults",
+    "max_fun": "has no counterpart: it belongs to solver='lbfgs'",
+}
+_MLP_VALUES = {
+    "learning_rate": (
+        {"constant", "invscaling", "adaptive"},
+        "learning_rate is the optimizer's step size here (MLPClassifier's "
+        "learning_rate_init), a float such as 0.001; MLPClassifier's schedules "
+        "have no counterpart",
+    ),
+    "batch_size": (
+        {"auto"},
+        "batch_size must be an int here; MLPClassifier's 'auto' is "
+        "min(200, n_samples)",
+    ),
+    "optimizer": (
+        {"lbfgs"},
+        "there is no full-batch quasi-Newton optimizer; use 'adam' or 'sgd' with "
+        "a batch_size (MLPClassifier's solver='lbfgs' suits small data sets)",
+    ),
+}
+_MIGRATION_NOTES = "See 'From MLPClassifier' in skmnist's documentation."
 
 
 def _fill_shared_docs(doc):
@@ -168,6 +259,7 @@ class BaseKerasClassifier(KerasClassifier):
     _parameter_constraints = {
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
@@ -204,6 +296,7 @@ class BaseKerasClassifier(KerasClassifier):
         *,
         optimizer="adam",
         learning_rate=0.001,
+        alpha=0.0,
         batch_size=128,
         epochs=10,
         early_stopping=False,
@@ -220,6 +313,7 @@ class BaseKerasClassifier(KerasClassifier):
         # scikeras's own parameters, which our networks fix.
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.alpha = alpha
         self.batch_size = batch_size
         self.epochs = epochs
         self.early_stopping = early_stopping
@@ -233,8 +327,15 @@ class BaseKerasClassifier(KerasClassifier):
         self.verbose = verbose
 
     def _validate_params(self):
-        # checked here so that they fail like every other parameter, before training
+        for name, (values, hint) in _MLP_VALUES.items():
+            value = getattr(self, name, None)
+            if isinstance(value, str) and value in values:
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} got "
+                    f"{value!r}, MLPClassifier's meaning: {hint}. {_MIGRATION_NOTES}"
+                )
         super()._validate_params()
+        # checked here so that they fail like every other parameter, before training
         for name, (meaning, example) in self._layer_size_params.items():
             value = getattr(self, name)
             sizes = np.atleast_1d(np.asarray(value, dtype=object))
@@ -256,7 +357,27 @@ class BaseKerasClassifier(KerasClassifier):
     # --- scikit-learn protocol: restore BaseEstimator's behaviour that scikeras
     # overrides (parameters from the signature, strict set_params, sklearn's repr)
     _get_param_names = classmethod(sklearn_get_param_names)
-    set_params = BaseEstimator.set_params
+    def set_params(self, **params):
+        """Set the parameters of this estimator (scikit-learn's ``set_params``).
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            This estimator.
+        """
+        foreign = sorted(set(params) & set(_MLP_NAMES))
+        if foreign:
+            said = "; ".join(f"{name!r} {_MLP_NAMES[name]}" for name in foreign)
+            raise ValueError(
+                f"Invalid parameter(s) {foreign} for estimator {type(self).__name__}"
+                f": they are MLPClassifier's. {said}. {_MIGRATION_NOTES}"
+            )
+        return BaseEstimator.set_params(self, **params)
     __repr__ = BaseEstimator.__repr__
 
     def __sklearn_tags__(self):
@@ -550,6 +671,8 @@ class BaseKerasClassifier(KerasClassifier):
         )
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = {}
+            self.t_, self.best_validation_score_ = 0, None
+        epochs_before = len(self.history_.get("loss", []))
         model.stop_training = False
         callbacks.on_train_begin()
         logs = None
@@ -557,7 +680,7 @@ class BaseKerasClassifier(KerasClassifier):
             callbacks.on_epoch_begin(epoch)
             callbacks.on_train_batch_begin(0)
             order = rows[epoch_permutations(len(rows), self._seed, epoch, 1)[0]]
-            logs = network.train_epoch(X, y, w, order, self.batch_size)
+            logs = network.train_epoch(X, y, w, order, self.batch_size, self.alpha)
             callbacks.on_train_batch_end(steps - 1, dict(logs))
             if validation is not None:
                 logs.update(
@@ -571,6 +694,9 @@ class BaseKerasClassifier(KerasClassifier):
         model.optimizer.finalize_variable_values(model.trainable_weights)
         callbacks.on_train_end(logs=logs)
         self.n_iter_ = len(self.history_.get("loss", []))
+        self.t_ = getattr(self, "t_", 0) + len(rows) * (self.n_iter_ - epochs_before)
+        if validation is not None:  # the kept (best) network's, as MLPClassifier's
+            self.best_validation_score_ = network.evaluate(*validation)["accuracy"]
 
     def _validation_rows(self, y, early_stopping):
         """(train, validation) row indices to evaluate each epoch on, or None."""
@@ -646,6 +772,102 @@ class BaseKerasClassifier(KerasClassifier):
         """
         return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
+    # --- MLPClassifier's fitted attributes: views of the network and history_ -----
+    # Properties, not copies stored at fit: they cannot disagree with the network
+    # or with history_, whatever trained it (fit, partial_fit, warm start).
+    @property
+    def coefs_(self):
+        """Kernels of the weighted layers (read-only float32 copies); assignable."""
+        return [_read_only(layer.kernel) for layer in self._weight_layers()]
+
+    @coefs_.setter
+    def coefs_(self, values):
+        self._assign_weights("coefs_", "kernel", values)
+
+    @property
+    def intercepts_(self):
+        """Biases of the weighted layers (read-only float32 copies); assignable."""
+        return [
+            _read_only(layer.bias)
+            if getattr(layer, "bias", None) is not None
+            else _read_only(np.zeros(layer.kernel.shape[-1], np.float32))
+            for layer in self._weight_layers()
+        ]
+
+    @intercepts_.setter
+    def intercepts_(self, values):
+        self._assign_weights("intercepts_", "bias", values)
+
+    @property
+    def loss_curve_(self):
+        """Training loss of every epoch: ``history_["loss"]`` itself."""
+        check_is_fitted(self, "history_")
+        return self.history_.get("loss", [])
+
+    @property
+    def loss_(self):
+        """Training loss of the last epoch."""
+        curve = self.loss_curve_
+        return curve[-1] if curve else None
+
+    @property
+    def best_loss_(self):
+        """Smallest training loss; None when early stopping ran."""
+        curve = self.loss_curve_
+        if self.validation_scores_ is not None or not curve:
+            return None
+        return min(curve)
+
+    @property
+    def validation_scores_(self):
+        """Validation accuracy per epoch of early stopping, or None."""
+        check_is_fitted(self, "history_")
+        return self.history_.get("val_accuracy")
+
+    @property
+    def out_activation_(self):
+        """Name of the output layer's activation."""
+        check_is_fitted(self, "model_")
+        for layer in reversed(self.model_.layers):
+            activation = getattr(layer, "activation", None)
+            if activation is not None:
+                return getattr(activation, "__name__", str(activation))
+        return None
+
+    def _weight_layers(self):
+        check_is_fitted(self, "model_")
+        return weight_layers(self.model_)
+
+    def _assign_weights(self, name, kind, values):
+        """Write ``values`` (one array per weighted layer) into the network."""
+        layers = self._weight_layers()
+        values = list(values)
+        if len(values) != len(layers):
+            raise ValueError(
+                f"{name} needs {len(layers)} arrays, one per weighted layer; got "
+                f"{len(values)}. Start from a copy: new = [a.copy() for a in "
+                f"clf.{name}]."
+            )
+        targets = []
+        for i, (layer, value) in enumerate(zip(layers, values)):
+            variable = getattr(layer, kind, None)
+            value = np.asarray(value, dtype=np.float32)
+            if variable is None:
+                if np.any(value):
+                    raise ValueError(
+                        f"{name}[{i}]: layer {layer.name!r} has no bias; only "
+                        "zeros can be assigned to it."
+                    )
+                continue
+            if value.shape != tuple(variable.shape):
+                raise ValueError(
+                    f"{name}[{i}] must have shape {tuple(variable.shape)} (layer "
+                    f"{layer.name!r}); got {value.shape}."
+                )
+            targets.append((variable, value))
+        for variable, value in targets:  # all checked first: all or nothing
+            variable.assign(value)
+
     def summary(self):
         """The fitted network's layers, output shapes and parameter counts.
 
@@ -661,3 +883,12 @@ class BaseKerasClassifier(KerasClassifier):
 
 
 BaseKerasClassifier.__doc__ = _fill_shared_docs(BaseKerasClassifier.__doc__)
+
+
+def _read_only(weights):
+    """A float32 NumPy copy of ``weights`` that refuses in-place changes."""
+    if hasattr(weights, "numpy"):  # a Keras variable
+        weights = weights.numpy()
+    array = np.array(weights, dtype=np.float32)
+    array.flags.writeable = False
+    return array

@@ -125,6 +125,7 @@ class KerasCNNClassifier(BaseKerasClassifier):
         dropout=0.5,
         optimizer="adam",
         learning_rate=0.001,
+        alpha=0.0,
         batch_size=128,
         epochs=10,
         early_stopping=False,
@@ -145,6 +146,7 @@ class KerasCNNClassifier(BaseKerasClassifier):
         super().__init__(
             optimizer=optimizer,
             learning_rate=learning_rate,
+            alpha=alpha,
             batch_size=batch_size,
             epochs=epochs,
             early_stopping=early_stopping,

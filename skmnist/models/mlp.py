@@ -25,6 +25,17 @@ class KerasMLPClassifier(BaseKerasClassifier):
     :class:`~skmnist.models.BaseKerasClassifier`, shared with
     :class:`~skmnist.models.KerasCNNClassifier`.
 
+    **Coming from scikit-learn's MLPClassifier?** ``hidden_layer_sizes``,
+    ``activation``, ``alpha``, ``batch_size`` (an int), ``early_stopping``,
+    ``validation_fraction``, ``n_iter_no_change``, ``tol``, ``warm_start``,
+    ``random_state`` and ``verbose`` keep their names; ``max_iter`` is
+    ``epochs``, ``solver`` is ``optimizer`` and ``learning_rate_init`` is
+    ``learning_rate`` (here a number, not a schedule). The fitted attributes
+    ``coefs_``, ``intercepts_``, ``loss_curve_`` and the others are there
+    under their names. Every parameter and attribute, and the ones with no
+    counterpart (``solver="lbfgs"``, ``momentum``, ``power_t``...), are in the
+    migration notes, :ref:`from-mlpclassifier`.
+
     Parameters
     ----------
     hidden_layer_sizes : int or tuple of int, default=(256, 128)
@@ -41,6 +52,9 @@ class KerasMLPClassifier(BaseKerasClassifier):
     model_ : keras.Model
         The fitted Keras network.
     {shared_attributes}
+    n_layers_ : int
+        Number of layers of units, input and output included
+        (``len(hidden_layer_sizes) + 2``), as in ``MLPClassifier``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features,)
@@ -68,6 +82,13 @@ class KerasMLPClassifier(BaseKerasClassifier):
     True
     >>> clf.predict_proba(X[:1] / 16).shape
     (1, 10)
+
+    The weights, as ``MLPClassifier`` shows them:
+
+    >>> [w.shape for w in clf.coefs_], clf.n_layers_
+    ([(64, 32), (32, 10)], 3)
+    >>> clf.loss_curve_ is clf.history_["loss"], len(clf.loss_curve_)
+    (True, 20)
     """
 
     _parameter_constraints = {
@@ -91,6 +112,7 @@ class KerasMLPClassifier(BaseKerasClassifier):
         dropout=0.2,
         optimizer="adam",
         learning_rate=0.001,
+        alpha=0.0,
         batch_size=128,
         epochs=10,
         early_stopping=False,
@@ -109,6 +131,7 @@ class KerasMLPClassifier(BaseKerasClassifier):
         super().__init__(
             optimizer=optimizer,
             learning_rate=learning_rate,
+            alpha=alpha,
             batch_size=batch_size,
             epochs=epochs,
             early_stopping=early_stopping,
@@ -121,6 +144,11 @@ class KerasMLPClassifier(BaseKerasClassifier):
             random_state=random_state,
             verbose=verbose,
         )
+
+    @property
+    def n_layers_(self):
+        """Layers of units, input and output included, as in MLPClassifier."""
+        return len(self.coefs_) + 1
 
     def _build_network(self, input_shape, n_classes, seed):
         return build_mlp(
