@@ -305,7 +305,7 @@ def _dense(walk, layer, inputs, outputs):
 
 
 def _conv(g, layer, x, name, kernel, bias, group, window_layer=None):
-    """An ONNX ``Conv`` of channels-first ``x`` (a Value), kernel ``(out, in, kh, kw)``."""
+    """An ONNX ``Conv`` of the Value ``x``, kernel ``(out, in, kh, kw)``."""
     window_layer = window_layer or layer
     window = tuple(kernel.shape[2:])
     strides = _pair(window_layer.strides)
@@ -487,7 +487,10 @@ def _batch_normalization(walk, layer, inputs, outputs):
     shape[axis - 1] = -1
     y = g.node(
         "Mul",
-        [g.keras_order(x), g.f32(f"{layer.name}_multiplier", multiplier.reshape(shape))],
+        [
+            g.keras_order(x),
+            g.f32(f"{layer.name}_multiplier", multiplier.reshape(shape)),
+        ],
     )
     y = g.node("Add", [y, g.f32(f"{layer.name}_shift", shift.reshape(shape))])
     return [Value(y)]
@@ -530,7 +533,10 @@ def _relu(walk, layer, inputs, outputs):
     else:
         below = g.node(
             "Mul",
-            [g.node("Sub", [tensor, g.f32("threshold", threshold)]), g.f32("slope", slope)],
+            [
+                g.node("Sub", [tensor, g.f32("threshold", threshold)]),
+                g.f32("slope", slope),
+            ],
         )
         above = g.node("GreaterOrEqual", [tensor, g.f32("threshold", threshold)])
         y = g.node("Where", [above, tensor, below])
@@ -629,4 +635,3 @@ def _concatenate(walk, layer, inputs, outputs):
 def _nested_model(walk, layer, inputs, outputs):
     # a model used as a layer: its own graph, inlined
     return walk.nested(layer, inputs)
-

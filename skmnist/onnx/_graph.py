@@ -157,7 +157,7 @@ class OnnxGraph:
         return value.forms[key]
 
     def keras_order(self, value, keep_divisor=False):
-        """The tensor in Keras's layout (channels last); division applied unless kept."""
+        """The tensor in Keras's layout (channels last), divided unless kept."""
         name = value.name if keep_divisor else self.plain(value)
         if not value.channels_first:
             return name

@@ -24,7 +24,7 @@ def _calls(model):
 
 
 def _problems(model, prefix=""):
-    """``"'name' (Class): why"`` for every layer of ``model`` that cannot be exported."""
+    """``"'name' (Class): why"`` for each layer of ``model`` that cannot be exported."""
     problems = []
     for layer, _, _ in _calls(model):
         reason = unsupported_reason(layer)
