@@ -304,12 +304,14 @@ def _dense(walk, layer, inputs, outputs):
     return [_finish(walk, layer, Value(y), fold)]
 
 
-def _conv(g, layer, x, name, kernel, bias, group, window_layer=None):
-    """An ONNX ``Conv`` of the Value ``x``, kernel ``(out, in, kh, kw)``."""
-    window_layer = window_layer or layer
+def _conv(g, layer, x, name, kernel, bias, group):
+    """An ONNX ``Conv`` of the Value ``x`` with the window of the Keras ``layer``.
+
+    ``kernel`` is ONNX's ``(out, in / group, kh, kw)``.
+    """
     window = tuple(kernel.shape[2:])
-    strides = _pair(window_layer.strides)
-    dilations = _pair(window_layer.dilation_rate)
+    strides = _pair(layer.strides)
+    dilations = _pair(layer.dilation_rate)
     inputs = [g.channels_first(x, keep_divisor=True), g.const(f"{name}_kernel", kernel)]
     if bias is not None:
         inputs.append(g.const(f"{name}_bias", bias))
@@ -319,7 +321,7 @@ def _conv(g, layer, x, name, kernel, bias, group, window_layer=None):
         kernel_shape=list(window),
         strides=list(strides),
         dilations=list(dilations),
-        pads=_pads(x.shape[:2], window, strides, dilations, window_layer.padding),
+        pads=_pads(x.shape[:2], window, strides, dilations, layer.padding),
         group=int(group),
     )
 

@@ -191,8 +191,10 @@ def export_onnx(estimator, path, *, input_dtype="float32", name=None):
     estimator : Pipeline, classifier or fitted search
         A fitted pipeline of an :class:`~skmnist.ImageFlattener` or
         :class:`~skmnist.ImageReshaper` and a skmnist Keras classifier
-        (:class:`~skmnist.KerasMLPClassifier` or
-        :class:`~skmnist.KerasCNNClassifier`), as :func:`skmnist.make_mnist_pipeline`
+        (:class:`~skmnist.KerasMLPClassifier`,
+        :class:`~skmnist.KerasCNNClassifier`, or any classifier on
+        :class:`~skmnist.models.BaseKerasClassifier` whose network is made of
+        the layers listed in the Notes), as :func:`skmnist.make_mnist_pipeline`
         makes; a fitted classifier alone (the graph then takes what the
         classifier takes: float32 features, no scaling); or a fitted search whose
         ``best_estimator_`` is one of those.
@@ -215,7 +217,7 @@ def export_onnx(estimator, path, *, input_dtype="float32", name=None):
     ------
     ValueError
         If ``path`` does not end in ``.onnx``, or the estimator holds a step or a
-        Keras layer the export does not know.
+        Keras layer the export does not know (see Notes).
     sklearn.exceptions.NotFittedError
         If the estimator is not fitted.
     skmnist.onnx.MissingDependencyError
@@ -228,11 +230,20 @@ def export_onnx(estimator, path, *, input_dtype="float32", name=None):
 
     Notes
     -----
-    Keras layers exported: Dense (relu, tanh, sigmoid, linear, elu, selu, gelu,
-    swish, softmax), Conv2D and MaxPooling2D (channels-last, valid or same
-    padding), Flatten, Activation; Dropout is the identity at inference. The
-    probabilities agree with the Keras pipeline's to float32 round-off (about
-    1e-7) and the labels are the same.
+    The network's functional graph is exported call by call (Sequential and
+    functional models, models nested in them, residual connections, layers
+    called twice), for these Keras layers: Dense, Conv2D (strides, "valid" or
+    "same" padding, dilation, groups), DepthwiseConv2D, SeparableConv2D,
+    MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+    Flatten, Reshape, BatchNormalization (folded into the Dense or convolution
+    before it where it can be), Activation, ReLU, LeakyReLU, PReLU, ELU,
+    Softmax, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
+    Rescaling, and Dropout and the other noise layers (the identity at
+    inference); channels-last images. A network holding any other layer (or
+    activation) is refused, before anything is written, by one ``ValueError``
+    naming each such layer, its class and the supported set. The probabilities
+    agree with the Keras pipeline's to float32 round-off (within 1e-5) and the
+    labels are the same.
 
     Examples
     --------
