@@ -471,17 +471,35 @@ def test_unsupported_layers_are_refused_in_one_error_before_anything_is_written(
         to_onnx(model)
 
 
-def test_the_output_must_be_class_probabilities(digits):
-    X, y = digits
-
-    def two_outputs_wide(input_shape, n_classes, seed):
-        inputs = keras.Input(input_shape)
-        x = L.Dense(n_classes, activation="softmax")(L.Flatten()(inputs))
-        return keras.Model(inputs, L.Reshape((n_classes, 1))(x))
-
-    model = estimator_for(two_outputs_wide, epochs=1)
-    model.model_ = two_outputs_wide((8, 8, 1), 10, 0)
-    model.classes_ = np.arange(10)
+def _as_fitted(network, n_classes=10):
+    """A classifier holding ``network`` as if fitted on 8 x 8 images (no training:
+    networks the engine would not train, to reach the export's own checks)."""
+    model = estimator_for(lambda *args: network)
+    model.model_ = network
+    model.classes_ = np.arange(n_classes)
     model.X_shape_ = (1, 8, 8, 1)
+    return model
+
+
+def test_the_output_must_be_class_probabilities():
+    inputs = keras.Input((8, 8, 1))
+    x = L.Dense(10, activation="softmax")(L.Flatten()(inputs))
+    network = keras.Model(inputs, L.Reshape((10, 1))(x))
     with pytest.raises(ValueError, match=r"outputs samples of shape \(10, 1\)"):
-        to_onnx(model)
+        to_onnx(_as_fitted(network))
+
+
+class Subclassed(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = L.Dense(10, activation="softmax")
+
+    def call(self, x):
+        return self.dense(keras.ops.reshape(x, (-1, 64)))
+
+
+def test_a_subclassed_model_is_refused_with_the_way_out():
+    network = Subclassed()
+    network(np.zeros((1, 8, 8, 1), np.float32))  # built
+    with pytest.raises(ValueError, match="only functional and Sequential models"):
+        to_onnx(_as_fitted(network))

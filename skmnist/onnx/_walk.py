@@ -46,6 +46,13 @@ def check_network(network):
     ValueError
         Naming each such layer, its class and why, and the supported layers.
     """
+    if find_converter(network) is None or not hasattr(network, "layers"):
+        raise ValueError(
+            f"cannot export the Keras network {network.name!r} "
+            f"({type(network).__name__}) to ONNX: only functional and Sequential "
+            "models have a graph to export; build the network with keras.Input "
+            "and layer calls (keras.Model(inputs, outputs)) or keras.Sequential"
+        )
     if len(network.inputs) != 1 or len(network.outputs) != 1:
         raise ValueError(
             f"cannot export the Keras network {network.name!r} to ONNX: it has "
