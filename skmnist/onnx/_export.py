@@ -44,8 +44,9 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
     estimator : Pipeline, classifier or fitted search
         A fitted pipeline of an :class:`~skmnist.ImageFlattener` or
         :class:`~skmnist.ImageReshaper` and a skmnist Keras classifier (either
-        family), a fitted classifier alone, or a fitted search whose
-        ``best_estimator_`` is one of those.
+        family, or any classifier on the shared engine whose network is made of
+        the layers :func:`export_onnx` lists), a fitted classifier alone, or a
+        fitted search whose ``best_estimator_`` is one of those.
     input_dtype : {"float32", "uint8"}, default="float32"
         Element type of the graph's input; see :func:`export_onnx`.
     name : str, default=None
