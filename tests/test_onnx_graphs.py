@@ -336,6 +336,8 @@ CONVERTER_CASES = {
             _conv(kernel_size=3)(x, init, seed)
         ),
         lambda x, init, seed: L.SpatialDropout2D(0.3)(L.Dropout(0.5)(x)),
+        lambda x, init, seed: L.ZeroPadding2D(((1, 2), (0, 1)))(x),
+        lambda x, init, seed: _conv(kernel_size=3)(L.ZeroPadding2D(1)(x), init, seed),
     ),
     "merges": _branches(
         *(_merge_of_convs(merge) for merge in (L.Add, L.Average, L.Maximum)),

@@ -449,6 +449,17 @@ def _reshape(walk, layer, inputs, outputs):
     return [Value(y, divisor=x.divisor)]
 
 
+@register("ZeroPadding2D", check=_check_channels_last)
+def _zero_padding2d(walk, layer, inputs, outputs):
+    # zeros stay zeros when divided: a pending division stays pending
+    (x,) = inputs
+    g = walk.graph
+    (top, bottom), (left, right) = (_pair(side) for side in layer.padding)
+    pads = g.const("pads", np.asarray([0, 0, top, left, 0, 0, bottom, right], np.int64))
+    y = g.node("Pad", [g.channels_first(x, keep_divisor=True), pads])
+    return [Value(y, channels_first=True, divisor=x.divisor)]
+
+
 @register(
     "Dropout",
     "SpatialDropout2D",

@@ -236,9 +236,9 @@ def export_onnx(estimator, path, *, input_dtype="float32", name=None):
     called twice), for these Keras layers: Dense, Conv2D (strides, "valid" or
     "same" padding, dilation, groups), DepthwiseConv2D, SeparableConv2D,
     MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
-    Flatten, Reshape, BatchNormalization (folded into the Dense or convolution
-    before it where it can be), Activation, ReLU, LeakyReLU, PReLU, ELU,
-    Softmax, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
+    Flatten, Reshape, ZeroPadding2D, BatchNormalization (folded into the Dense or
+    convolution before it where it can be), Activation, ReLU, LeakyReLU, PReLU,
+    ELU, Softmax, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
     Rescaling, and Dropout and the other noise layers (the identity at
     inference); channels-last images. A network holding any other layer (or
     activation) is refused, before anything is written, by one ``ValueError``
