@@ -185,7 +185,7 @@ ACTIVATION_NAMES = (
     "softsign",
     "gelu",
     "swish",
-    "hard_silu",
+    "hard_swish",  # named in every Keras 3 (newer ones call it hard_silu)
     "mish",
     "log_softmax",
     "linear",
