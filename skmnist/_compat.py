@@ -76,6 +76,7 @@ __all__ = [
     "concrete_call_flat",
     "get_tags",
     "keras_backend",
+    "keras_graph_nodes",
     "scikeras_routing",
     "sklearn_get_param_names",
     "stale_trial_retry",
@@ -226,6 +227,57 @@ def check_keras_backend():
         f"skmnist trains with TensorFlow, but Keras is configured for the "
         f"{backend!r} backend by {where}. Fix: {fix}."
     )
+
+
+# --- Keras graphs -----------------------------------------------------------------
+def keras_graph_nodes(model):
+    """The layer calls of a functional or Sequential Keras model, inputs first.
+
+    Returns ``[(layer, input_tensors, output_tensors), ...]``: every call on a path
+    from ``model.inputs`` to ``model.outputs``, each after the calls producing its
+    inputs, in a fixed order (depth first from the outputs). A layer called twice
+    (shared weights) appears twice. Keras 3 has no public graph walk: each
+    ``KerasTensor`` carries a private ``_keras_history`` (operation, node_index,
+    tensor_index) and each operation lists its calls in the private
+    ``_inbound_nodes``; ``Node.input_tensors`` and ``Node.outputs`` are public
+    attributes of those calls. This is the walk ``keras.src.ops.node``'s docstring
+    describes, unchanged from Keras 3.0 to 3.15.
+
+    Raises
+    ------
+    ValueError
+        If an output does not come from the model's inputs through layer calls.
+    """
+    inputs = {id(t) for t in model.inputs}
+
+    def producer(tensor):
+        history = getattr(tensor, "_keras_history", None)
+        if history is None or history.operation is None:
+            raise ValueError(
+                f"the Keras model {model.name!r} has a tensor {tensor!r} that no "
+                "layer produced; only models built from keras.Input are exported"
+            )
+        return history.operation._inbound_nodes[history.node_index]
+
+    def parents(node):
+        return [producer(t) for t in node.input_tensors if id(t) not in inputs]
+
+    order, finished, expanded = [], set(), set()
+    stack = [producer(t) for t in reversed(model.outputs) if id(t) not in inputs]
+    while stack:
+        node = stack[-1]
+        if id(node) in finished:
+            stack.pop()
+            continue
+        pending = [p for p in parents(node) if id(p) not in finished]
+        if pending and id(node) not in expanded:
+            expanded.add(id(node))
+            stack.extend(reversed(pending))
+            continue
+        stack.pop()
+        finished.add(id(node))
+        order.append((node.operation, list(node.input_tensors), list(node.outputs)))
+    return order
 
 
 # --- TensorFlow -------------------------------------------------------------------

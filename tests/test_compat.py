@@ -293,3 +293,26 @@ def test_oldest_constraints_pin_every_install_requirement():
     names = [re.split(r"[\[<>=!~ ;]", r.strip(), maxsplit=1)[0] for r in requirements]
     assert [pin.split("==")[0] for pin in pins] == names
     assert all(re.fullmatch(r"[\w.-]+==\d+(\.\d+)?\.\*", pin) for pin in pins)
+
+
+def test_keras_graph_nodes_lists_every_call_after_its_inputs():
+    import keras
+
+    inputs = keras.Input((4,))
+    shared = keras.layers.Dense(4, name="shared")
+    a = shared(inputs)
+    b = shared(a)  # the same layer called twice: two calls
+    model = keras.Model(inputs, keras.layers.Add(name="add")([a, b]))
+    calls = _compat.keras_graph_nodes(model)
+    assert [layer.name for layer, _, _ in calls] == ["shared", "shared", "add"]
+    made = {id(inputs)}
+    for _, tensors, outputs in calls:
+        assert all(id(t) in made for t in tensors)
+        made.update(id(t) for t in outputs)
+    assert id(model.outputs[0]) in made
+
+    sequential = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(3, name="d"), keras.layers.ReLU()]
+    )
+    layers = [layer for layer, _, _ in _compat.keras_graph_nodes(sequential)]
+    assert layers == sequential.layers

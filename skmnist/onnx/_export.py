@@ -1,14 +1,13 @@
 """Write a fitted skmnist pipeline as one ONNX graph, from its fitted weights.
 
-The graph is built node by node with :mod:`onnx.helper`: the image transformer's
-scaling by its learned ``scale_`` is folded into the first layer's kernel, its
-flattening or reshaping a
-``Reshape``, each Keras layer the ONNX operators that compute it (``Gemm`` and an
-activation for ``Dense``; ``Conv``, ``MaxPool`` and a ``Transpose`` from ONNX's
-channels-first layout back to Keras's channels-last order before ``Flatten``),
-the output ``Softmax`` the probabilities, and ``ArgMax`` + ``Gather`` on the
-classes the labels. No TensorFlow converter is involved: see ``docs/onnx.rst`` for
-why.
+The graph is built node by node with :mod:`onnx.helper`: the input (cast from uint8
+if asked), the image transformer's flattening or reshaping (a ``Reshape``) with its
+division by the learned ``scale_`` folded into the first linear layer's kernel, the
+Keras network converted call by call along its functional graph
+(:mod:`skmnist.onnx._walk`, one converter per layer class in
+:mod:`skmnist.onnx._converters`), its softmax output as the probabilities, and
+``ArgMax`` + ``Gather`` on the classes as the labels. No TensorFlow converter is
+involved: see ``docs/onnx.rst`` for why.
 """
 
 import json
@@ -19,6 +18,8 @@ import numpy as np
 
 from skmnist._io import atomic_write
 from skmnist.onnx._deps import require
+from skmnist.onnx._graph import OnnxGraph, Value
+from skmnist.onnx._walk import check_network, convert_network
 
 __all__ = ["export_onnx", "to_onnx"]
 
@@ -31,9 +32,6 @@ METADATA_KEY = "skmnist"
 
 # graph input element type -> the TensorProto name
 _INPUT_TYPES = {"float32": "FLOAT", "uint8": "UINT8"}
-_SUPPORTED_LAYERS = "Dense, Conv2D, MaxPooling2D, Flatten, Dropout, Activation"
-# Keras's SELU constants (keras.activations.selu)
-_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
 
 def to_onnx(estimator, *, input_dtype="float32", name=None):
@@ -46,8 +44,9 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
     estimator : Pipeline, classifier or fitted search
         A fitted pipeline of an :class:`~skmnist.ImageFlattener` or
         :class:`~skmnist.ImageReshaper` and a skmnist Keras classifier (either
-        family), a fitted classifier alone, or a fitted search whose
-        ``best_estimator_`` is one of those.
+        family, or any classifier on the shared engine whose network is made of
+        the layers :func:`export_onnx` lists), a fitted classifier alone, or a
+        fitted search whose ``best_estimator_`` is one of those.
     input_dtype : {"float32", "uint8"}, default="float32"
         Element type of the graph's input; see :func:`export_onnx`.
     name : str, default=None
@@ -66,23 +65,21 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
             f"in, cast to float32 in the graph); got {input_dtype!r}"
         )
     transformer, classifier = _split(estimator)
-    graph = _Graph(onnx)
     network = classifier.model_
+    check_network(network)  # every layer refused or accepted before any work
 
+    graph = OnnxGraph(onnx)
     if transformer is not None:
         image_shape = tuple(int(d) for d in transformer.image_shape_)
         input_shape = image_shape
-        x = graph.input(INPUT, input_shape, _INPUT_TYPES[input_dtype])
-        if input_dtype != "float32":  # exact: every uint8 is a float32
-            x = graph.node("Cast", [x], to=onnx.TensorProto.FLOAT)
         scale = float(transformer.scale_)
     else:
         image_shape = None
         input_shape = tuple(int(d) for d in classifier.X_shape_[1:])
-        x = graph.input(INPUT, input_shape, _INPUT_TYPES[input_dtype])
-        if input_dtype != "float32":
-            x = graph.node("Cast", [x], to=onnx.TensorProto.FLOAT)
         scale = None
+    x = graph.input(INPUT, input_shape, _INPUT_TYPES[input_dtype])
+    if input_dtype != "float32":  # exact: every uint8 is a float32
+        x = graph.node("Cast", [x], to=onnx.TensorProto.FLOAT)
 
     network_shape = tuple(int(d) for d in _input_shape(network)[1:])
     if math.prod(network_shape) != math.prod(input_shape):
@@ -91,28 +88,22 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
             f"feeds it {input_shape}; only the pipelines of make_mnist_pipeline "
             "(or a transformer and classifier fitted together) can be exported"
         )
-    x, layout, size = _network_input(graph, x, network_shape)
-    # The transformer's division by scale_ is folded into the first layer's kernel
-    # (x / s) @ W == x @ (W / s), for Dense and Conv2D alike (zero padding commutes
-    # with it): one pass less over the whole batch. Reshapes before it are
-    # permutations, so they commute too. A network starting otherwise gets a Div.
-    pending = scale if scale not in (None, 1.0) else None
-    for layer in network.layers:
-        kind = type(layer).__name__
-        if pending is not None and kind not in ("InputLayer", "Dropout", *_LINEAR):
-            x = graph.node("Div", [x, graph.const("scale", np.float32(pending))])
-            pending = None
-        x, layout, size = _convert_layer(
-            graph, layer, x, layout, size, input_scale=pending
-        )
-        if kind in _LINEAR:
-            pending = None
-    if layout != "flat":
+    x = _network_input(graph, x, network_shape)
+    # The transformer's division by scale_ stays pending until the first linear
+    # layer takes it into its kernel: (x / s) @ W == x @ (W / s), for Dense and the
+    # convolutions alike (zero padding commutes with it), one pass less over the
+    # batch. A layer that cannot take it divides (a Div node).
+    if scale not in (None, 1.0):
+        x.divisor = scale
+    (output,) = convert_network(graph, network, [x])
+    n_classes = len(classifier.classes_)
+    if output.shape != (n_classes,):
         raise ValueError(
-            f"the network ends with {layout} feature maps; a classifier must end "
-            "in a Dense softmax layer"
+            f"the network {network.name!r} outputs samples of shape {output.shape}; "
+            f"a classifier of {n_classes} classes must output (n_samples, "
+            f"{n_classes}) probabilities (a softmax layer of {n_classes} units)"
         )
-    proba = graph.rename(x, PROBABILITIES)
+    proba = graph.rename(graph.keras_order(output), PROBABILITIES)
     classes = np.asarray(classifier.classes_)
     index = graph.node("ArgMax", [proba], axis=1, keepdims=0)
     label = graph.node(
@@ -120,7 +111,6 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
     )
     graph.rename(label, LABEL)
 
-    n_classes = len(classes)
     outputs = [
         onnx.helper.make_tensor_value_info(
             LABEL, _elem_type(onnx, _onnx_classes(classes)), ["N"]
@@ -149,8 +139,22 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
         ),
     )
     model.ir_version = IR_VERSION
-    metadata = {
-        "family": family,
+    _write_metadata(
+        onnx,
+        model,
+        _metadata(
+            classifier, transformer, scale, image_shape, input_shape, input_dtype
+        ),
+    )
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def _metadata(classifier, transformer, scale, image_shape, input_shape, input_dtype):
+    """What :class:`OnnxClassifier` reads back from the file, as a dict."""
+    classes = np.asarray(classifier.classes_)
+    return {
+        "family": type(classifier).__name__,
         "transformer": None if transformer is None else type(transformer).__name__,
         "scale": scale,
         "image_shape": None if image_shape is None else list(image_shape),
@@ -160,9 +164,11 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
         "classes_dtype": classes.dtype.str if classes.dtype.kind != "O" else "O",
         "skmnist_version": _version(),
     }
+
+
+def _write_metadata(onnx, model, metadata):
+    """Store ``metadata`` as JSON under the model's ``metadata_props["skmnist"]``."""
     onnx.helper.set_model_props(model, {METADATA_KEY: json.dumps(metadata)})
-    onnx.checker.check_model(model, full_check=True)
-    return model
 
 
 def export_onnx(estimator, path, *, input_dtype="float32", name=None):
@@ -186,8 +192,10 @@ def export_onnx(estimator, path, *, input_dtype="float32", name=None):
     estimator : Pipeline, classifier or fitted search
         A fitted pipeline of an :class:`~skmnist.ImageFlattener` or
         :class:`~skmnist.ImageReshaper` and a skmnist Keras classifier
-        (:class:`~skmnist.KerasMLPClassifier` or
-        :class:`~skmnist.KerasCNNClassifier`), as :func:`skmnist.make_mnist_pipeline`
+        (:class:`~skmnist.KerasMLPClassifier`,
+        :class:`~skmnist.KerasCNNClassifier`, or any classifier on
+        :class:`~skmnist.models.BaseKerasClassifier` whose network is made of
+        the layers listed in the Notes), as :func:`skmnist.make_mnist_pipeline`
         makes; a fitted classifier alone (the graph then takes what the
         classifier takes: float32 features, no scaling); or a fitted search whose
         ``best_estimator_`` is one of those.
@@ -210,7 +218,7 @@ def export_onnx(estimator, path, *, input_dtype="float32", name=None):
     ------
     ValueError
         If ``path`` does not end in ``.onnx``, or the estimator holds a step or a
-        Keras layer the export does not know.
+        Keras layer the export does not know (see Notes).
     sklearn.exceptions.NotFittedError
         If the estimator is not fitted.
     skmnist.onnx.MissingDependencyError
@@ -223,11 +231,20 @@ def export_onnx(estimator, path, *, input_dtype="float32", name=None):
 
     Notes
     -----
-    Keras layers exported: Dense (relu, tanh, sigmoid, linear, elu, selu, gelu,
-    swish, softmax), Conv2D and MaxPooling2D (channels-last, valid or same
-    padding), Flatten, Activation; Dropout is the identity at inference. The
-    probabilities agree with the Keras pipeline's to float32 round-off (about
-    1e-7) and the labels are the same.
+    The network's functional graph is exported call by call (Sequential and
+    functional models, models nested in them, residual connections, layers
+    called twice), for these Keras layers: Dense, Conv2D (strides, "valid" or
+    "same" padding, dilation, groups), DepthwiseConv2D, SeparableConv2D,
+    MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+    Flatten, Reshape, ZeroPadding2D, BatchNormalization (folded into the Dense or
+    convolution before it where it can be), Activation, ReLU, LeakyReLU, PReLU,
+    ELU, Softmax, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
+    Rescaling, and Dropout and the other noise layers (the identity at
+    inference); channels-last images. A network holding any other layer (or
+    activation) is refused, before anything is written, by one ``ValueError``
+    naming each such layer, its class and the supported set. The probabilities
+    agree with the Keras pipeline's to float32 round-off (within 1e-5) and the
+    labels are the same.
 
     Examples
     --------
@@ -325,246 +342,21 @@ def _version():
     return skmnist.__version__
 
 
-# -- the network, layer by layer ---------------------------------------------------
+# -- the network's input --------------------------------------------------------
 
 
 def _network_input(graph, x, network_shape):
-    """Reshape the scaled input to the network's input, channels-first for convs.
+    """The graph's input reshaped to the network's input, as a Value.
 
-    Returns ``(tensor, layout, spatial size)``; layout is ``"flat"`` for
-    ``(n, features)`` and ``"nchw"`` for image batches.
+    A one-channel image batch goes straight to channels-first ``(n, 1, h, w)``
+    (the same values in the same order as ``(n, h, w, 1)``), ready for ``Conv``;
+    any other shape is the network's own.
     """
-    if len(network_shape) == 1:
-        shape = [-1, network_shape[0]]
-        return graph.reshape(x, shape), "flat", None
-    if len(network_shape) == 3:
-        height, width, channels = network_shape
-        if channels == 1:  # (n, h, w, 1) and (n, 1, h, w) hold the same values
-            return graph.reshape(x, [-1, 1, height, width]), "nchw", (height, width)
-        x = graph.reshape(x, [-1, height, width, channels])
-        return graph.node("Transpose", [x], perm=[0, 3, 1, 2]), "nchw", (height, width)
-    raise ValueError(
-        f"cannot export a network taking samples of shape {network_shape}: the ONNX "
-        "export knows flat rows (n, features) and images (n, height, width, channels)"
-    )
-
-
-# layers linear in their input, which can absorb the input's scaling
-_LINEAR = ("Dense", "Conv2D")
-
-
-def _scaled_kernel(kernel, input_scale):
-    kernel = kernel.astype(np.float32)
-    return kernel if input_scale is None else kernel / np.float32(input_scale)
-
-
-def _convert_layer(graph, layer, x, layout, size, input_scale=None):
-    kind = type(layer).__name__
-    if kind in ("InputLayer", "Dropout"):  # Dropout is the identity at inference
-        return x, layout, size
-    if kind == "Dense":
-        if layout != "flat":
-            raise ValueError(
-                f"cannot export Dense layer {layer.name!r} applied to image batches; "
-                "put a Flatten layer before it"
-            )
-        kernel, *bias = layer.get_weights()
-        kernel = _scaled_kernel(kernel, input_scale)
-        inputs = [x, graph.const(f"{layer.name}_kernel", kernel)]
-        if bias:
-            inputs.append(graph.const(f"{layer.name}_bias", bias[0].astype(np.float32)))
-        x = graph.node("Gemm", inputs)
-        return _activation(graph, layer, x), layout, size
-    if kind == "Flatten":
-        if layout == "nchw":  # Keras flattens channels-last: (h, w, c) order
-            x = graph.node("Transpose", [x], perm=[0, 2, 3, 1])
-        return graph.node("Flatten", [x], axis=1), "flat", None
-    if kind == "Activation":
-        return _activation(graph, layer, x), layout, size
-    if kind == "Conv2D":
-        _check_conv_layer(layer, layout)
-        kernel, *bias = layer.get_weights()
-        window = tuple(int(k) for k in layer.kernel_size)
-        strides = tuple(int(s) for s in layer.strides)
-        dilations = tuple(int(d) for d in layer.dilation_rate)
-        pads, size = _pads(size, window, strides, dilations, layer.padding)
-        inputs = [
-            x,
-            graph.const(
-                f"{layer.name}_kernel",
-                # Keras (kh, kw, in, out) -> ONNX (out, in, kh, kw)
-                np.ascontiguousarray(
-                    _scaled_kernel(kernel, input_scale).transpose(3, 2, 0, 1)
-                ),
-            ),
-        ]
-        if bias:
-            inputs.append(graph.const(f"{layer.name}_bias", bias[0].astype(np.float32)))
-        x = graph.node(
-            "Conv",
-            inputs,
-            kernel_shape=list(window),
-            strides=list(strides),
-            dilations=list(dilations),
-            pads=pads,
-            group=int(getattr(layer, "groups", 1)),
+    if len(network_shape) == 3 and network_shape[2] == 1:
+        height, width, _ = network_shape
+        return Value(
+            graph.reshape(x, [-1, 1, height, width]),
+            shape=network_shape,
+            channels_first=True,
         )
-        return _activation(graph, layer, x), layout, size
-    if kind == "MaxPooling2D":
-        _check_conv_layer(layer, layout)
-        window = tuple(int(k) for k in layer.pool_size)
-        strides = tuple(int(s) for s in layer.strides)
-        pads, size = _pads(size, window, strides, (1, 1), layer.padding)
-        x = graph.node(
-            "MaxPool", [x], kernel_shape=list(window), strides=list(strides), pads=pads
-        )
-        return x, layout, size
-    raise ValueError(
-        f"cannot export Keras layer {layer.name!r} ({kind}) to ONNX: the export "
-        f"knows {_SUPPORTED_LAYERS} layers"
-    )
-
-
-def _check_conv_layer(layer, layout):
-    if layout != "nchw":
-        raise ValueError(
-            f"cannot export {type(layer).__name__} layer {layer.name!r} applied to "
-            "flat rows"
-        )
-    data_format = getattr(layer, "data_format", "channels_last")
-    if data_format != "channels_last":
-        raise ValueError(
-            f"cannot export layer {layer.name!r} with data_format={data_format!r}; "
-            "skmnist's networks are channels_last"
-        )
-
-
-def _pads(size, window, strides, dilations, padding):
-    """ONNX ``pads`` (begin..., end...) and the output size, as TensorFlow pads.
-
-    ``"same"`` pads ``max((out - 1) * stride + window - in, 0)`` in total per axis,
-    the extra one at the end (bottom/right), as TensorFlow does.
-    """
-    begins, ends, out = [], [], []
-    for n, k, s, d in zip(size, window, strides, dilations, strict=True):
-        effective = (k - 1) * d + 1
-        if padding == "valid":
-            begins.append(0)
-            ends.append(0)
-            out.append((n - effective) // s + 1)
-        elif padding == "same":
-            o = -(-n // s)
-            total = max((o - 1) * s + effective - n, 0)
-            begins.append(total // 2)
-            ends.append(total - total // 2)
-            out.append(o)
-        else:
-            raise ValueError(f"cannot export padding={padding!r}")
-    return begins + ends, tuple(out)
-
-
-def _activation(graph, layer, x):
-    function = getattr(layer, "activation", None)
-    name = getattr(function, "__name__", str(function))
-    if name in ("linear", "None"):
-        return x
-    if name == "relu":
-        return graph.node("Relu", [x])
-    if name == "sigmoid":
-        return graph.node("Sigmoid", [x])
-    if name == "tanh":
-        return graph.node("Tanh", [x])
-    if name == "softmax":
-        return graph.node("Softmax", [x], axis=-1)
-    if name == "elu":
-        return graph.node("Elu", [x], alpha=1.0)
-    if name == "selu":
-        return graph.node("Selu", [x], alpha=_SELU_ALPHA, gamma=_SELU_SCALE)
-    if name in ("silu", "swish"):
-        return graph.node("Mul", [x, graph.node("Sigmoid", [x])])
-    if name == "gelu":  # Keras's default, exact form: x * (1 + erf(x / sqrt(2))) / 2
-        erf = graph.node(
-            "Erf", [graph.node("Div", [x, graph.const("sqrt2", np.float32(2**0.5))])]
-        )
-        one_plus = graph.node("Add", [erf, graph.const("one", np.float32(1.0))])
-        half_x = graph.node("Mul", [x, graph.const("half", np.float32(0.5))])
-        return graph.node("Mul", [half_x, one_plus])
-    raise ValueError(
-        f"cannot export the activation {name!r} of layer {layer.name!r} to ONNX"
-    )
-
-
-class _Graph:
-    """Nodes, initializers and unique tensor names of the graph being built."""
-
-    def __init__(self, onnx):
-        self.onnx = onnx
-        self.nodes, self.initializers, self.inputs = [], [], []
-        self._names = set()
-        self._constants = {}
-
-    def _unique(self, hint):
-        name, i = hint, 1
-        while name in self._names:
-            i += 1
-            name = f"{hint}_{i}"
-        self._names.add(name)
-        return name
-
-    def input(self, name, sample_shape, elem_type="FLOAT"):
-        self._names.add(name)
-        self.inputs.append(
-            self.onnx.helper.make_tensor_value_info(
-                name, getattr(self.onnx.TensorProto, elem_type), ["N", *sample_shape]
-            )
-        )
-        return name
-
-    def const(self, hint, value):
-        value = np.asarray(value)
-        key = (hint, value.dtype.str, value.shape, value.tobytes())
-        if key in self._constants:  # one initializer per distinct constant
-            return self._constants[key]
-        name = self._unique(hint)
-        if value.dtype == object:
-            tensor = self.onnx.helper.make_tensor(
-                name,
-                self.onnx.TensorProto.STRING,
-                value.shape,
-                [s.encode("utf-8") for s in value.tolist()],
-            )
-        else:
-            tensor = self.onnx.numpy_helper.from_array(value, name)
-        self.initializers.append(tensor)
-        self._constants[key] = name
-        return name
-
-    def node(self, op, inputs, **attributes):
-        output = self._unique(op.lower())
-        self.nodes.append(
-            self.onnx.helper.make_node(
-                op, inputs, [output], name=f"{output}_node", **attributes
-            )
-        )
-        return output
-
-    def reshape(self, x, shape):
-        return self.node(
-            "Reshape", [x, self.const("shape", np.asarray(shape, np.int64))]
-        )
-
-    def rename(self, tensor, name):
-        """Give the last node's output the public name `name`."""
-        node = self.nodes[-1]
-        if list(node.output) != [tensor]:  # not the last node's: add an Identity
-            return self.node_named("Identity", [tensor], name)
-        node.output[0] = name
-        self._names.add(name)
-        return name
-
-    def node_named(self, op, inputs, output):
-        self._names.add(output)
-        self.nodes.append(
-            self.onnx.helper.make_node(op, inputs, [output], name=f"{output}_node")
-        )
-        return output
+    return Value(graph.reshape(x, [-1, *network_shape]), shape=network_shape)
