@@ -322,6 +322,8 @@ class BaseKerasClassifier(KerasClassifier):
         self.verbose = verbose
 
     def _validate_params(self):
+        # MLPClassifier's values first: the generic constraint error would not
+        # say what they mean here
         for name, (values, hint) in _MLP_VALUES.items():
             value = getattr(self, name, None)
             if isinstance(value, str) and value in values:
@@ -330,7 +332,8 @@ class BaseKerasClassifier(KerasClassifier):
                     f"{value!r}, MLPClassifier's meaning: {hint}. {_MIGRATION_NOTES}"
                 )
         super()._validate_params()
-        # checked here so that they fail like every other parameter, before training
+        # layer sizes checked here so that they fail like every other parameter,
+        # before training
         for name, (meaning, example) in self._layer_size_params.items():
             value = getattr(self, name)
             sizes = np.atleast_1d(np.asarray(value, dtype=object))
@@ -352,6 +355,8 @@ class BaseKerasClassifier(KerasClassifier):
     # --- scikit-learn protocol: restore BaseEstimator's behaviour that scikeras
     # overrides (parameters from the signature, strict set_params, sklearn's repr)
     _get_param_names = classmethod(sklearn_get_param_names)
+    __repr__ = BaseEstimator.__repr__
+
     def set_params(self, **params):
         """Set the parameters of this estimator (scikit-learn's ``set_params``).
 
@@ -373,7 +378,6 @@ class BaseKerasClassifier(KerasClassifier):
                 f": they are MLPClassifier's. {said}. {_MIGRATION_NOTES}"
             )
         return BaseEstimator.set_params(self, **params)
-    __repr__ = BaseEstimator.__repr__
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -578,10 +582,9 @@ class BaseKerasClassifier(KerasClassifier):
         return state
 
     def __setstate__(self, state):
-        # Files saved by skmnist 0.1 predate the class_weight parameter (a fixed
-        # None then)
-        # and alpha (0 then): give them those values, so old models predict,
-        # refit and clone.
+        # Files saved by skmnist 0.1 predate the class_weight and alpha parameters
+        # (fixed at None and 0 then): give them those values, so old models
+        # predict, refit and clone.
         super().__setstate__({"class_weight": None, "alpha": 0.0, **state})
 
     def _class_weights(self, y):
