@@ -43,8 +43,15 @@ def layer_seeds(seed, n_layers):
     return [int(s) >> 1 for s in state]
 
 
-def make_optimizer(name, learning_rate):
-    """A fresh Keras optimizer from its lowercase name and a learning rate."""
+def make_optimizer(name, learning_rate, momentum=0.0, nesterov=False):
+    """A fresh Keras optimizer from its lowercase name and a learning rate.
+
+    ``momentum`` and ``nesterov`` are those of ``"sgd"`` (Keras's SGD, whose update
+    is ``MLPClassifier``'s ``solver="sgd"`` update) and ignored by the others.
+    """
     import keras
 
-    return getattr(keras.optimizers, OPTIMIZERS[name])(learning_rate=learning_rate)
+    options = {"learning_rate": learning_rate}
+    if name == "sgd":
+        options.update(momentum=momentum, nesterov=nesterov)
+    return getattr(keras.optimizers, OPTIMIZERS[name])(**options)

@@ -69,6 +69,17 @@ default="adam"
     Keras optimizer.
 learning_rate : float, default=0.001
     Learning rate of the optimizer (Adam's default).
+momentum : float in [0, 1], default=0.9
+    Momentum of ``optimizer="sgd"``, with ``MLPClassifier``'s meaning and
+    default: Keras's SGD keeps a velocity ``v = momentum * v - learning_rate *
+    g`` and adds it to the weights, ``MLPClassifier``'s update. 0 is plain SGD.
+    Only used by ``"sgd"``, as in ``MLPClassifier``: the other optimizers
+    ignore it (Keras's RMSprop has a ``momentum`` too, but it smooths the
+    rescaled step, has no Nesterov form and defaults to 0; it stays at 0).
+nesterovs_momentum : bool, default=True
+    Whether ``optimizer="sgd"`` uses Nesterov's momentum (Keras's
+    ``nesterov``), as ``MLPClassifier``'s default does. Only used by ``"sgd"``
+    with ``momentum > 0``.
 alpha : float, default=0.0
     Strength of the L2 penalty on the weights, with scikit-learn's
     ``MLPClassifier`` meaning: each batch's loss gains
@@ -182,11 +193,6 @@ _MLP_NAMES = {
     "learning_rate_init": "is called learning_rate here",
     "solver": "is called optimizer here ('sgd', 'adam', ...; there is no 'lbfgs')",
     "shuffle": "has no counterpart: every epoch is shuffled",
-    "momentum": (
-        "has no counterpart: optimizer='sgd' is plain SGD; 'adam', 'nadam' or "
-        "'rmsprop' keep running averages of the gradient"
-    ),
-    "nesterovs_momentum": "has no counterpart: optimizer='nadam' is Nesterov Adam",
     "power_t": "has no counterpart: there is no 'invscaling' schedule",
     "beta_1": "has no counterpart: Adam runs at Keras's defaults",
     "beta_2": "has no counterpart: Adam runs at Keras's defaults",
@@ -212,6 +218,10 @@ _MLP_VALUES = {
     ),
 }
 _MIGRATION_NOTES = "See 'From MLPClassifier' in skmnist's documentation."
+_TRANSLATION = (
+    "KerasMLPClassifier.from_mlpclassifier_params(**params) translates all of "
+    "MLPClassifier's keywords."
+)
 
 
 def _fill_shared_docs(doc):
@@ -258,6 +268,8 @@ class BaseKerasClassifier(KerasClassifier):
     _parameter_constraints = {
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
@@ -291,6 +303,8 @@ class BaseKerasClassifier(KerasClassifier):
         *,
         optimizer="adam",
         learning_rate=0.001,
+        momentum=0.9,
+        nesterovs_momentum=True,
         alpha=0.0,
         batch_size=128,
         epochs=10,
@@ -308,6 +322,8 @@ class BaseKerasClassifier(KerasClassifier):
         # scikeras's own parameters, which our networks fix.
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.alpha = alpha
         self.batch_size = batch_size
         self.epochs = epochs
@@ -375,7 +391,8 @@ class BaseKerasClassifier(KerasClassifier):
             said = "; ".join(f"{name!r} {_MLP_NAMES[name]}" for name in foreign)
             raise ValueError(
                 f"Invalid parameter(s) {foreign} for estimator {type(self).__name__}"
-                f": they are MLPClassifier's. {said}. {_MIGRATION_NOTES}"
+                f": they are MLPClassifier's. {said}. {_TRANSLATION} "
+                f"{_MIGRATION_NOTES}"
             )
         return BaseEstimator.set_params(self, **params)
 
@@ -561,7 +578,12 @@ class BaseKerasClassifier(KerasClassifier):
             tuple(int(d) for d in self.X_shape_[1:]), self.n_classes_, self._seed
         )
         model.compile(
-            optimizer=make_optimizer(self.optimizer, self.learning_rate),
+            optimizer=make_optimizer(
+                self.optimizer,
+                self.learning_rate,
+                momentum=self.momentum,
+                nesterov=self.nesterovs_momentum,
+            ),
             loss=self.loss,
             metrics=list(self.metrics),
         )
@@ -582,10 +604,16 @@ class BaseKerasClassifier(KerasClassifier):
         return state
 
     def __setstate__(self, state):
-        # Files saved by skmnist 0.1 predate the class_weight and alpha parameters
-        # (fixed at None and 0 then): give them those values, so old models
-        # predict, refit and clone.
-        super().__setstate__({"class_weight": None, "alpha": 0.0, **state})
+        # Files saved by skmnist 0.1 predate the class_weight, alpha and momentum
+        # parameters (fixed at None, 0 and plain SGD then): give them those
+        # values, so old models predict, refit and clone as they trained.
+        old = {
+            "class_weight": None,
+            "alpha": 0.0,
+            "momentum": 0.0,
+            "nesterovs_momentum": False,
+        }
+        super().__setstate__({**old, **state})
 
     def _class_weights(self, y):
         """Per-class loss weights (indexed by encoded class), or None."""
