@@ -69,6 +69,7 @@ def validate_estimator_params(estimator):
     """
     estimator._validate_params()
 
+
 __all__ = [
     "ClassifierTags",
     "HasMethods",

@@ -299,9 +299,10 @@ def test_old_import_path_and_its_pickles_keep_working(digits, monkeypatch):
     clf = small_classifier(epochs=1).fit(X, y)
     expected = clf.predict_proba(X)
     # a file saved by the previous release names skmnist.model.KerasMLPClassifier
-    # and has no class_weight (then a fixed class attribute), no alpha, no t_
+    # and has no class_weight (then a fixed class attribute), no alpha, no
+    # momentum (SGD was plain then), no t_
     monkeypatch.setattr(KerasMLPClassifier, "__module__", "skmnist.model")
-    del clf.class_weight, clf.alpha, clf.t_
+    del clf.class_weight, clf.alpha, clf.momentum, clf.nesterovs_momentum, clf.t_
     old_file = pickle.dumps(clf)
     monkeypatch.undo()
     names = {arg for _, arg, _ in pickletools.genops(old_file) if isinstance(arg, str)}
@@ -313,6 +314,8 @@ def test_old_import_path_and_its_pickles_keep_working(digits, monkeypatch):
     np.testing.assert_array_equal(restored.predict_proba(X), expected)
     assert clone(restored).get_params()["class_weight"] is None
     assert restored.alpha == 0.0 and clone(restored).get_params()["alpha"] == 0.0
+    params = clone(restored).get_params()
+    assert (params["momentum"], params["nesterovs_momentum"]) == (0.0, False)
     restored.partial_fit(X, y)
     assert restored.n_iter_ == 2 and restored.t_ == len(X)
 

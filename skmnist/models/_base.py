@@ -208,8 +208,7 @@ _MLP_VALUES = {
     ),
     "batch_size": (
         {"auto"},
-        "batch_size must be an int here; MLPClassifier's 'auto' is "
-        "min(200, n_samples)",
+        "batch_size must be an int here; MLPClassifier's 'auto' is min(200, n_samples)",
     ),
     "optimizer": (
         {"lbfgs"},
@@ -866,7 +865,7 @@ class BaseKerasClassifier(KerasClassifier):
                 f"clf.{name}]."
             )
         targets = []
-        for i, (layer, value) in enumerate(zip(layers, values)):
+        for i, (layer, value) in enumerate(zip(layers, values, strict=True)):
             variable = getattr(layer, kind, None)
             value = np.asarray(value, dtype=np.float32)
             if variable is None:
