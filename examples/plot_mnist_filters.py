@@ -24,7 +24,10 @@ import skmnist
 
 mnist = skmnist.load_mnist()
 X_train, _, y_train, _ = train_test_split(
-    mnist.X_train, mnist.y_train, train_size=10_000, stratify=mnist.y_train,
+    mnist.X_train,
+    mnist.y_train,
+    train_size=10_000,
+    stratify=mnist.y_train,
     random_state=0,
 )
 # flat pixels in [0, 1], as the perceptron takes them
@@ -38,7 +41,10 @@ X_train, X_test = flatten.transform(X_train), flatten.transform(mnist.X_test)
 networks = {}
 for alpha in (1e-4, 1.0):
     clf = skmnist.KerasMLPClassifier(
-        hidden_layer_sizes=(50,), alpha=alpha, batch_size=200, epochs=10,
+        hidden_layer_sizes=(50,),
+        alpha=alpha,
+        batch_size=200,
+        epochs=10,
         random_state=1,
     ).fit(X_train, y_train)
     networks[alpha] = clf

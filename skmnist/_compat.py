@@ -59,6 +59,17 @@ from sklearn.utils.validation import (  # noqa: F401
 # __dict__; estimators restore it with ``classmethod(sklearn_get_param_names)``.
 sklearn_get_param_names = _BaseEstimator._get_param_names.__func__
 
+
+def validate_estimator_params(estimator):
+    """Check ``estimator``'s parameters against its constraints, as its fit would.
+
+    ``BaseEstimator._validate_params``, private, since sklearn 1.2: used to check an
+    ``MLPClassifier``'s parameters in ``KerasMLPClassifier.from_mlpclassifier``,
+    whose errors then name MLPClassifier's parameter as the user wrote it.
+    """
+    estimator._validate_params()
+
+
 __all__ = [
     "ClassifierTags",
     "HasMethods",
@@ -82,6 +93,7 @@ __all__ = [
     "stale_trial_retry",
     "tensor_from_dlpack",
     "validate_data",
+    "validate_estimator_params",
 ]
 
 

@@ -43,10 +43,18 @@ def layer_seeds(seed, n_layers):
     return [int(s) >> 1 for s in state]
 
 
-def make_optimizer(name, learning_rate, **kwargs):
-    """A fresh Keras optimizer from its lowercase name, a learning rate and any
-    other arguments of its class (``kwargs`` win, ``learning_rate`` included)."""
+def make_optimizer(name, learning_rate, momentum=0.0, nesterov=False, **kwargs):
+    """A fresh Keras optimizer from its lowercase name and a learning rate.
+
+    ``momentum`` and ``nesterov`` are those of ``"sgd"`` (Keras's SGD, whose update
+    is ``MLPClassifier``'s ``solver="sgd"`` update) and ignored by the others;
+    ``kwargs`` are any other arguments of the optimizer's class (routed as
+    ``optimizer__name=value``), and win.
+    """
     import keras
 
-    kwargs = {"learning_rate": learning_rate, **kwargs}
-    return getattr(keras.optimizers, OPTIMIZERS[name])(**kwargs)
+    options = {"learning_rate": learning_rate}
+    if name == "sgd":
+        options.update(momentum=momentum, nesterov=nesterov)
+    options.update(kwargs)
+    return getattr(keras.optimizers, OPTIMIZERS[name])(**options)

@@ -45,6 +45,8 @@ def test_is_a_classifier_with_the_agreed_parameters():
     shared = {
         "optimizer",
         "learning_rate",
+        "momentum",
+        "nesterovs_momentum",
         "alpha",
         "batch_size",
         "epochs",

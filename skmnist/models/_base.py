@@ -70,6 +70,17 @@ default="adam"
     Keras optimizer.
 learning_rate : float, default=0.001
     Learning rate of the optimizer (Adam's default).
+momentum : float in [0, 1], default=0.9
+    Momentum of ``optimizer="sgd"``, with ``MLPClassifier``'s meaning and
+    default: Keras's SGD keeps a velocity ``v = momentum * v - learning_rate *
+    g`` and adds it to the weights, ``MLPClassifier``'s update. 0 is plain SGD.
+    Only used by ``"sgd"``, as in ``MLPClassifier``: the other optimizers
+    ignore it (Keras's RMSprop has a ``momentum`` too, but it smooths the
+    rescaled step, has no Nesterov form and defaults to 0; it stays at 0).
+nesterovs_momentum : bool, default=True
+    Whether ``optimizer="sgd"`` uses Nesterov's momentum (Keras's
+    ``nesterov``), as ``MLPClassifier``'s default does. Only used by ``"sgd"``
+    with ``momentum > 0``.
 alpha : float, default=0.0
     Strength of the L2 penalty on the weights, with scikit-learn's
     ``MLPClassifier`` meaning: each batch's loss gains
@@ -183,11 +194,6 @@ _MLP_NAMES = {
     "learning_rate_init": "is called learning_rate here",
     "solver": "is called optimizer here ('sgd', 'adam', ...; there is no 'lbfgs')",
     "shuffle": "has no counterpart: every epoch is shuffled",
-    "momentum": (
-        "has no counterpart: optimizer='sgd' is plain SGD; 'adam', 'nadam' or "
-        "'rmsprop' keep running averages of the gradient"
-    ),
-    "nesterovs_momentum": "has no counterpart: optimizer='nadam' is Nesterov Adam",
     "power_t": "has no counterpart: there is no 'invscaling' schedule",
     "beta_1": "has no counterpart: Adam runs at Keras's defaults",
     "beta_2": "has no counterpart: Adam runs at Keras's defaults",
@@ -203,8 +209,7 @@ _MLP_VALUES = {
     ),
     "batch_size": (
         {"auto"},
-        "batch_size must be an int here; MLPClassifier's 'auto' is "
-        "min(200, n_samples)",
+        "batch_size must be an int here; MLPClassifier's 'auto' is min(200, n_samples)",
     ),
     "optimizer": (
         {"lbfgs"},
@@ -213,6 +218,10 @@ _MLP_VALUES = {
     ),
 }
 _MIGRATION_NOTES = "See 'From MLPClassifier' in skmnist's documentation."
+_TRANSLATION = (
+    "KerasMLPClassifier.from_mlpclassifier_params(**params) translates all of "
+    "MLPClassifier's keywords."
+)
 
 
 def _fill_shared_docs(doc):
@@ -259,6 +268,8 @@ class BaseKerasClassifier(KerasClassifier):
     _parameter_constraints = {
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
@@ -296,6 +307,8 @@ class BaseKerasClassifier(KerasClassifier):
         *,
         optimizer="adam",
         learning_rate=0.001,
+        momentum=0.9,
+        nesterovs_momentum=True,
         alpha=0.0,
         batch_size=128,
         epochs=10,
@@ -313,6 +326,8 @@ class BaseKerasClassifier(KerasClassifier):
         # scikeras's own parameters, which our networks fix.
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.alpha = alpha
         self.batch_size = batch_size
         self.epochs = epochs
@@ -327,6 +342,8 @@ class BaseKerasClassifier(KerasClassifier):
         self.verbose = verbose
 
     def _validate_params(self):
+        # MLPClassifier's values first: the generic constraint error would not
+        # say what they mean here
         for name, (values, hint) in _MLP_VALUES.items():
             value = getattr(self, name, None)
             if isinstance(value, str) and value in values:
@@ -335,7 +352,8 @@ class BaseKerasClassifier(KerasClassifier):
                     f"{value!r}, MLPClassifier's meaning: {hint}. {_MIGRATION_NOTES}"
                 )
         super()._validate_params()
-        # checked here so that they fail like every other parameter, before training
+        # layer sizes checked here so that they fail like every other parameter,
+        # before training
         for name, (meaning, example) in self._layer_size_params.items():
             value = getattr(self, name)
             sizes = np.atleast_1d(np.asarray(value, dtype=object))
@@ -357,6 +375,8 @@ class BaseKerasClassifier(KerasClassifier):
     # --- scikit-learn protocol: restore BaseEstimator's behaviour that scikeras
     # overrides (parameters from the signature, strict set_params, sklearn's repr)
     _get_param_names = classmethod(sklearn_get_param_names)
+    __repr__ = BaseEstimator.__repr__
+
     def set_params(self, **params):
         """Set the parameters of this estimator (scikit-learn's ``set_params``).
 
@@ -375,10 +395,10 @@ class BaseKerasClassifier(KerasClassifier):
             said = "; ".join(f"{name!r} {_MLP_NAMES[name]}" for name in foreign)
             raise ValueError(
                 f"Invalid parameter(s) {foreign} for estimator {type(self).__name__}"
-                f": they are MLPClassifier's. {said}. {_MIGRATION_NOTES}"
+                f": they are MLPClassifier's. {said}. {_TRANSLATION} "
+                f"{_MIGRATION_NOTES}"
             )
         return BaseEstimator.set_params(self, **params)
-    __repr__ = BaseEstimator.__repr__
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -573,7 +593,13 @@ class BaseKerasClassifier(KerasClassifier):
             self.get_params(), destination="optimizer", pass_filter=set(), strict=True
         )
         return {
-            "optimizer": make_optimizer(self.optimizer, self.learning_rate, **routed),
+            "optimizer": make_optimizer(
+                self.optimizer,
+                self.learning_rate,
+                momentum=self.momentum,
+                nesterov=self.nesterovs_momentum,
+                **routed,
+            ),
             "loss": self.loss,
             "metrics": ["accuracy"],
         }
@@ -849,7 +875,7 @@ class BaseKerasClassifier(KerasClassifier):
                 f"clf.{name}]."
             )
         targets = []
-        for i, (layer, value) in enumerate(zip(layers, values)):
+        for i, (layer, value) in enumerate(zip(layers, values, strict=True)):
             variable = getattr(layer, kind, None)
             value = np.asarray(value, dtype=np.float32)
             if variable is None:

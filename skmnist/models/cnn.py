@@ -125,6 +125,8 @@ class KerasCNNClassifier(BaseKerasClassifier):
         dropout=0.5,
         optimizer="adam",
         learning_rate=0.001,
+        momentum=0.9,
+        nesterovs_momentum=True,
         alpha=0.0,
         batch_size=128,
         epochs=10,
@@ -146,6 +148,8 @@ class KerasCNNClassifier(BaseKerasClassifier):
         super().__init__(
             optimizer=optimizer,
             learning_rate=learning_rate,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
             alpha=alpha,
             batch_size=batch_size,
             epochs=epochs,
