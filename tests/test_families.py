@@ -195,7 +195,9 @@ def test_pipeline_command_line_and_search_space_derive_from_the_registry(family)
     assert pipe.steps[0][0] == step and type(pipe[0]) is type(image_step)
     assert type(pipe[-1]) is entry.load_estimator()
     cli_model = family if family in FAMILIES else "network_builders:small_network"
-    space = fixed_space(optuna.create_study().ask(), fixed={}, max_layers=1, model=cli_model)
+    space = fixed_space(
+        optuna.create_study().ask(), fixed={}, max_layers=1, model=cli_model
+    )
     check_param_names(pipe, space)  # the default space fits the family's pipeline
     if entry.sizes_option is not None:
         name, _, default = entry.sizes_option
