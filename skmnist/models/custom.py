@@ -153,11 +153,13 @@ class KerasImageClassifier(BaseKerasClassifier):
     ...     return keras.Model(inputs, outputs)
     >>> X, y = load_digits(return_X_y=True)
     >>> images = (X / 16).reshape(-1, 8, 8)
-    >>> clf = KerasImageClassifier(build, model__units=16, epochs=20, random_state=0)
+    >>> clf = KerasImageClassifier(
+    ...     build, model__units=32, learning_rate=0.01, epochs=10, random_state=0
+    ... )
     >>> clf.fit(images, y).score(images, y) > 0.9
     True
     >>> clf.get_params()["model__units"], clf.predict_proba(X[:1] / 16).shape
-    (16, (1, 10))
+    (32, (1, 10))
     """
 
     _parameter_constraints = {
