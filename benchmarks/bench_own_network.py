@@ -6,7 +6,8 @@ optimizer: :class:`skmnist.KerasImageClassifier`, ``keras.Model.fit`` and sciker
 ``KerasClassifier``. Every epoch is timed by a Keras callback (the same callback
 in all three); the trainers take turns, ``--rounds`` times, and the steady epoch is
 the median of every epoch but each run's first (which traces and builds). Prints
-the steady epochs, their ratios and each trainer's test accuracy, and writes JSON to ``benchmarks/results/own_network.json``.
+the steady epochs, their ratios and each trainer's test accuracy, and writes JSON
+to ``benchmarks/results/own_network.json``.
 
     python benchmarks/bench_own_network.py [--subset 10000] [--epochs 4] [--rounds 3]
 
