@@ -66,7 +66,7 @@ def load_subset(n, seed):
 
 def run_search(X, y, pruner, args):
     """One search; returns its figures and the sequence of trial parameters."""
-    from skmnist import PrunedSearchCV, mlp_search_space, make_mnist_pipeline
+    from skmnist import PrunedSearchCV, make_mnist_pipeline, mlp_search_space
 
     search = PrunedSearchCV(
         make_mnist_pipeline(random_state=args.seed),

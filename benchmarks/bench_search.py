@@ -351,7 +351,7 @@ def warm_up(X, y):
 
 # --- the tools -----------------------------------------------------------------------
 def run_pruned(X, y, split, budget, folds=None):
-    from skmnist import PrunedSearchCV, mlp_search_space, make_mnist_pipeline
+    from skmnist import PrunedSearchCV, make_mnist_pipeline, mlp_search_space
 
     try:
         from skmnist.search._estimator import _AUTO_HOLDOUT_ABOVE

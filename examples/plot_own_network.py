@@ -92,7 +92,9 @@ search = skmnist.PrunedSearchCV(
 )
 search.fit(X, y)
 print("best parameters:", search.best_params_)
-print(f"test accuracy of the refitted best pipeline: {search.score(X_test, y_test):.4f}")
+print(
+    f"test accuracy of the refitted best pipeline: {search.score(X_test, y_test):.4f}"
+)
 
 # %%
 # Your network in everything skmnist has

@@ -22,9 +22,6 @@ _LAZY = {
     "ImageFlattener": "skmnist.preprocessing",
     "ImageReshaper": "skmnist.preprocessing",
     "PixelScaleWarning": "skmnist.preprocessing",
-    "KerasMLPClassifier": "skmnist.models",
-    "KerasCNNClassifier": "skmnist.models",
-    "KerasImageClassifier": "skmnist.models",
     "make_mnist_pipeline": "skmnist.pipeline",
     "PrunedSearchCV": "skmnist.search",
     "mlp_search_space": "skmnist.search",
@@ -41,6 +38,13 @@ _LAZY = {
     "export_onnx": "skmnist.onnx",
     "OnnxClassifier": "skmnist.onnx",
 }
+
+# every registered family's estimator (skmnist.models.FAMILIES), and a user's network's
+_LAZY.update(
+    (name, "skmnist.models")
+    for name in importlib.import_module("skmnist.models")._LAZY
+    if name != "BaseKerasClassifier"
+)
 
 __all__ = sorted(_LAZY) + ["__version__"]
 

@@ -460,3 +460,20 @@ def test_search_cnn(capsys):
     assert best["classifier__filters"] == "(4, 8)"
     assert "classifier__kernel_size" in best and "classifier__dense_units" in best
     assert "classifier__hidden_layer_sizes" not in best
+
+
+def test_search_a_users_network(capsys):
+    status, out, err = run(
+        capsys,
+        "search", "--model", "network_builders:small_network", "--n-trials", "2",
+        "--subset", "300", "--cv", "2", "--epochs", "1", "--random-state", "0",
+        "--quiet", "--set", "classifier__model__units=8",
+    )  # fmt: skip
+
+    assert status == 0, err
+    best = dict(
+        line.strip().split(" = ", 1) for line in out.splitlines() if " = " in line
+    )
+    # the training space, with the builder's argument fixed
+    assert best["classifier__model__units"] == "8"
+    assert "classifier__learning_rate" in best and "classifier__batch_size" in best

@@ -14,6 +14,7 @@ from skmnist import KerasCNNClassifier
 from skmnist._compat import InvalidParameterError
 from skmnist.models.cnn import build_cnn, image_shape
 
+
 def small_cnn(**params):
     """A network small enough for the check suite, still learning its toy data."""
     defaults = dict(

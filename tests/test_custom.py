@@ -63,9 +63,9 @@ def test_grid_search_tunes_a_builder_argument(digits):
     X, y = digits
     grid = GridSearchCV(small(), {"model__units": [4, 16]}, cv=2).fit(X, y)
     assert grid.best_params_["model__units"] in (4, 16)
-    assert grid.best_estimator_.model_.layers[2].units == grid.best_params_[
-        "model__units"
-    ]
+    assert (
+        grid.best_estimator_.model_.layers[2].units == grid.best_params_["model__units"]
+    )
 
 
 def test_builder_gets_meta_compile_kwargs_seed_and_params_as_it_asks(digits):

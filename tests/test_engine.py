@@ -22,7 +22,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from skmnist import KerasMLPClassifier
 from skmnist._compat import InvalidParameterError
-from skmnist.models import BaseKerasClassifier
+
 
 def small_classifier(**params):
     """A network small enough for the check suite, still learning its toy data."""

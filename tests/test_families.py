@@ -5,7 +5,8 @@ As scikit-learn's common tests do, every network family of the registry
 builder (``tests/network_builders.py``) pass the same checks: scikit-learn's
 estimator checks, with each expected failure named once in one table with its
 reason; determinism from ``random_state``; clone, pickle and joblib;
-``partial_fit`` against ``fit``; class weights. A new family joins by being
+``partial_fit`` against ``fit``; class weights; the summary; ONNX parity, the
+report and serve's JSON API on an MNIST pipeline. A new family joins by being
 registered and listed in ``SMALL``, not by copying tests.
 """
 
@@ -195,7 +196,9 @@ def test_pipeline_command_line_and_search_space_derive_from_the_registry(family)
     assert pipe.steps[0][0] == step and type(pipe[0]) is type(image_step)
     assert type(pipe[-1]) is entry.load_estimator()
     cli_model = family if family in FAMILIES else "network_builders:small_network"
-    space = fixed_space(optuna.create_study().ask(), fixed={}, max_layers=1, model=cli_model)
+    space = fixed_space(
+        optuna.create_study().ask(), fixed={}, max_layers=1, model=cli_model
+    )
     check_param_names(pipe, space)  # the default space fits the family's pipeline
     if entry.sizes_option is not None:
         name, _, default = entry.sizes_option
@@ -208,3 +211,33 @@ def test_anything_else_is_not_a_family():
 
     with pytest.raises(ValueError, match=r"\['cnn', 'mlp'\].*keras.Model; got 'rnn'"):
         make_mnist_pipeline("rnn")
+
+
+# --- what a fitted MNIST pipeline of every family goes through --------------------
+
+
+@pytest.mark.parametrize("family", ALL_FAMILIES)
+def test_onnx_report_and_serve_for_every_family(family, mnist, tmp_path):
+    from starlette.testclient import TestClient
+
+    from skmnist import OnnxClassifier, export_onnx, write_report
+    from skmnist.pipeline import make_mnist_pipeline
+    from skmnist.serve import create_app
+
+    model = family if family in FAMILIES else small_network
+    params = {k: v for k, v in SMALL[family].items() if k != "model"}
+    pipe = make_mnist_pipeline(model, epochs=1, random_state=0, **params)
+    pipe.fit(mnist.X_train[:600], mnist.y_train[:600])
+    X = mnist.X_test[:200]
+    proba = pipe.predict_proba(X)
+
+    onnx_model = OnnxClassifier(export_onnx(pipe, tmp_path / "model.onnx"))
+    np.testing.assert_allclose(onnx_model.predict_proba(X), proba, atol=1e-5)
+    np.testing.assert_array_equal(onnx_model.predict(X), pipe.predict(X))
+
+    report = write_report(pipe, X, mnist.y_test[:200], tmp_path / "report.html")
+    assert "accuracy" in report.read_text(encoding="utf-8").lower()
+
+    answer = TestClient(create_app(pipe)).post("/predict", json=X[0].tolist()).json()
+    np.testing.assert_allclose(answer["probabilities"], proba[0], rtol=1e-5, atol=1e-7)
+    assert answer["prediction"] == pipe.predict(X[:1])[0]

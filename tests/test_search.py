@@ -27,8 +27,8 @@ from sklearn.model_selection import (
 from skmnist import (
     PrunedSearchCV,
     cnn_search_space,
-    mlp_search_space,
     make_mnist_pipeline,
+    mlp_search_space,
 )
 from skmnist.cli import main
 

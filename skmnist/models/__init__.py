@@ -7,20 +7,26 @@
 - :class:`KerasImageClassifier` (``custom.py``): a user's own network, given
   as scikeras takes it (``model=`` a builder, ``model__`` arguments).
 
+``FAMILIES`` (``_registry.py``) declares every family once: its name, estimator,
+image step, search space, command-line option and exports.
+
 Names load lazily (PEP 562): importing this package does not import TensorFlow.
 """
 
 import importlib
 
-# public name -> submodule that defines it
+from skmnist.models._registry import FAMILIES, USER_NETWORK
+
+# public name -> submodule that defines it; each family's estimator from the registry
 _LAZY = {
     "BaseKerasClassifier": "skmnist.models._base",
-    "KerasMLPClassifier": "skmnist.models.mlp",
-    "KerasCNNClassifier": "skmnist.models.cnn",
-    "KerasImageClassifier": "skmnist.models.custom",
+    **{
+        family.estimator.partition(":")[2]: family.estimator.partition(":")[0]
+        for family in (*FAMILIES.values(), USER_NETWORK)
+    },
 }
 
-__all__ = sorted(_LAZY)
+__all__ = sorted([*_LAZY, "FAMILIES"])
 
 
 def __getattr__(name):

@@ -4,7 +4,12 @@ from numbers import Real
 
 import numpy as np
 
-from skmnist._compat import Interval, InvalidParameterError, scikeras_routing
+from skmnist._compat import (
+    Interval,
+    InvalidParameterError,
+    scikeras_routing,
+    sklearn_get_param_names,
+)
 from skmnist.models._base import BaseKerasClassifier
 
 # Prefixes of routed parameters: ``model__units`` goes to the builder,
@@ -85,9 +90,10 @@ class KerasImageClassifier(BaseKerasClassifier):
         at each ``fit``. Required.
     validation_split : float in [0, 1), default=0.0
         As in scikeras and ``Model.fit``: the *last* ``validation_split`` share
-        of the rows of ``X`` is not trained on and is evaluated after every
-        epoch (``val_loss`` and ``val_accuracy`` in ``history_`` and in the
-        callbacks' logs, so ``keras.callbacks.EarlyStopping`` can watch it).
+        of the rows of ``X`` (in ``fit`` and in each ``partial_fit``) is not
+        trained on and is evaluated after every epoch (``val_loss`` and
+        ``val_accuracy`` in ``history_`` and in the callbacks' logs, so
+        ``keras.callbacks.EarlyStopping`` can watch it).
         Cannot be combined with `early_stopping`, which holds out its own
         stratified share (`validation_fraction`).
     {shared_parameters}
@@ -147,11 +153,13 @@ class KerasImageClassifier(BaseKerasClassifier):
     ...     return keras.Model(inputs, outputs)
     >>> X, y = load_digits(return_X_y=True)
     >>> images = (X / 16).reshape(-1, 8, 8)
-    >>> clf = KerasImageClassifier(build, model__units=16, epochs=20, random_state=0)
+    >>> clf = KerasImageClassifier(
+    ...     build, model__units=32, learning_rate=0.01, epochs=10, random_state=0
+    ... )
     >>> clf.fit(images, y).score(images, y) > 0.9
     True
     >>> clf.get_params()["model__units"], clf.predict_proba(X[:1] / 16).shape
-    (16, (1, 10))
+    (32, (1, 10))
     """
 
     _parameter_constraints = {
@@ -224,7 +232,7 @@ class KerasImageClassifier(BaseKerasClassifier):
 
     @classmethod
     def _signature_param_names(cls):
-        return BaseKerasClassifier._get_param_names.__func__(cls)
+        return sklearn_get_param_names(cls)
 
     def set_params(self, **params):
         # scikeras's own: a routed name (model__units) is set even when it is new,
@@ -242,9 +250,7 @@ class KerasImageClassifier(BaseKerasClassifier):
         super()._validate_params()
         for name in self._builder_params():
             prefix = name.partition("__")[0] if "__" in name else None
-            if name in _SCIKERAS_ONLY or (
-                prefix is not None and prefix not in _ROUTED
-            ):
+            if name in _SCIKERAS_ONLY or (prefix is not None and prefix not in _ROUTED):
                 way_out = _SCIKERAS_ONLY.get(
                     name,
                     "route builder arguments as model__<name> and optimizer "
@@ -317,7 +323,9 @@ class KerasImageClassifier(BaseKerasClassifier):
         params = self.get_params()
         # model__units=3 -> units=3, and unrouted extra names as scikeras passes them
         extra = {k for k in self._builder_params() if "__" not in k}
-        kwargs = route_params(params, destination="model", pass_filter=extra, strict=True)
+        kwargs = route_params(
+            params, destination="model", pass_filter=extra, strict=True
+        )
         takes_any = accepts_kwargs(build)
         unknown = [k for k in kwargs if not (takes_any or has_param(build, k))]
         if unknown:
@@ -385,12 +393,15 @@ class KerasImageClassifier(BaseKerasClassifier):
         if optimizer is ours:
             return
         defaults = {"optimizer": "adam", "learning_rate": 0.001}
-        changed = {k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v}
+        changed = {
+            k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v
+        }
         if changed or any(k.startswith("optimizer__") for k in self._builder_params()):
             raise ValueError(
                 f"the model was compiled with its own optimizer "
                 f"({type(optimizer).__name__}), so {type(self).__name__}'s "
-                f"optimizer parameters would not apply; got {changed or 'optimizer__'}. "
+                "optimizer parameters would not apply; got "
+                f"{changed or 'optimizer__ arguments'}. "
                 "Compile with compile_kwargs['optimizer'], or leave them at "
                 "their defaults."
             )
@@ -477,9 +488,7 @@ def _gives_probabilities(model, sample_shape, seed):
     import keras
 
     proba = keras.ops.convert_to_numpy(model(x, training=False))
-    return bool(
-        np.all(proba >= 0) and np.allclose(proba.sum(axis=1), 1.0, atol=1e-3)
-    )
+    return bool(np.all(proba >= 0) and np.allclose(proba.sum(axis=1), 1.0, atol=1e-3))
 
 
 def _name(build):
