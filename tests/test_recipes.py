@@ -146,9 +146,9 @@ def test_label_smoothing_is_keras_label_smoothing(digits):
     proba = rng.dirichlet(np.ones(10), size=20).astype(np.float32)
     labels = rng.integers(0, 10, size=20).astype(np.int32)
     ours = network._smoothed_loss(labels, proba, 0.1).numpy()
-    theirs = keras.losses.CategoricalCrossentropy(
-        label_smoothing=0.1, reduction=None
-    )(np.eye(10, dtype=np.float32)[labels], proba)
+    theirs = keras.losses.CategoricalCrossentropy(label_smoothing=0.1, reduction=None)(
+        np.eye(10, dtype=np.float32)[labels], proba
+    )
     np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-5)
 
 
@@ -168,7 +168,10 @@ def test_label_smoothing_changes_the_training_loss_only(digits):
 def test_batch_normalization_blocks_train_and_predict(digits):
     X, y = digits
     clf = cnn(
-        filters=(4, 8), batch_normalization=True, epochs=5, batch_size=32,
+        filters=(4, 8),
+        batch_normalization=True,
+        epochs=5,
+        batch_size=32,
         learning_rate=0.01,
     ).fit(X, y)
     kinds = [type(layer).__name__ for layer in clf.model_.layers]

@@ -798,7 +798,12 @@ class BaseKerasClassifier(KerasClassifier):
             callbacks.on_train_batch_begin(0)
             order = rows[epoch_permutations(len(rows), self._seed, epoch, 1)[0]]
             logs = network.train_epoch(
-                X, y, w, order, self.batch_size, self.alpha,
+                X,
+                y,
+                w,
+                order,
+                self.batch_size,
+                self.alpha,
                 **self._training_options(epoch),
             )
             callbacks.on_train_batch_end(steps - 1, dict(logs))

@@ -394,7 +394,11 @@ class KerasImageClassifier(BaseKerasClassifier):
     def _check_optimizer(self, optimizer, ours):
         if optimizer is ours:
             return
-        defaults = {"optimizer": "adam", "learning_rate": 0.001}
+        defaults = {
+            "optimizer": "adam",
+            "learning_rate": 0.001,
+            "learning_rate_schedule": "constant",
+        }
         changed = {k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v}
         if changed or any(k.startswith("optimizer__") for k in self._builder_params()):
             raise ValueError(
