@@ -29,6 +29,14 @@ changes) and is added to each batch's loss as scikit-learn's ``MLPClassifier`` a
 it: ``0.5 * alpha * sum(W ** 2) / batch_len`` over the kernels of
 :func:`weight_layers` (never the biases). It is its own term (``_penalty``), apart
 from the data loss.
+
+**Recipes.** Augmentation (one random affine transform per training image, applied
+to each gathered batch with ``ImageProjectiveTransformV3``) and label smoothing are
+arguments of the same graph. The augmentation's draws are stateless, seeded from
+``(seed, epoch)`` folded with the batch's number: like the shuffling, epoch ``e``
+sees the same images in ``fit`` and in the ``e``-th ``partial_fit``. With every
+range at 0 the transform is skipped (``tf.cond``) and with no smoothing the loss is
+exactly the plain one, so results are unchanged.
 """
 
 import functools
