@@ -519,7 +519,7 @@ class BaseKerasClassifier(KerasClassifier):
         self.classes_ = None  # found from y, as KerasClassifier.fit does
         # BaseWrapper, not KerasClassifier: its class_weight handling would
         # multiply the caller's sample_weight in place; ours is in _fit_keras_model
-        self._fitting_rows = (len(X), self.early_stopping)
+        self._schedule_early_stopping = self.early_stopping
         BaseWrapper.fit(
             self, X, y, sample_weight=sample_weight, early_stopping=self.early_stopping
         )
@@ -565,7 +565,7 @@ class BaseKerasClassifier(KerasClassifier):
         self.classes_ = (
             classes if classes is not None else getattr(self, "classes_", None)
         )
-        self._fitting_rows = (len(X), False)
+        self._schedule_early_stopping = False
         BaseWrapper.partial_fit(
             self, X, y, sample_weight=sample_weight, early_stopping=False
         )
@@ -679,8 +679,8 @@ class BaseKerasClassifier(KerasClassifier):
         early-stopping share (``train_test_split``'s count), or the rows of the
         first ``partial_fit`` call.
         """
-        n_rows, early_stopping = getattr(self, "_fitting_rows", (1, False))
-        if early_stopping:
+        n_rows = int(self.X_shape_[0])  # the network is built after validation
+        if getattr(self, "_schedule_early_stopping", False):
             n_rows -= int(np.ceil(self.validation_fraction * n_rows))
         return max(n_rows, 1)
 
