@@ -230,7 +230,6 @@ class CompiledNetwork:
     def _train_epoch_graph(
         self, X, y, w, order, batch_size, alpha, ranges, smoothing, seed
     ):
-        import keras
         import tensorflow as tf
 
         model, optimizer = self.model, self.model.optimizer
