@@ -30,6 +30,44 @@ OPTIMIZERS = {
     "adagrad": "Adagrad",
 }
 
+SCHEDULES = ("constant", "cosine", "one-cycle")
+
+
+def make_schedule(name, learning_rate, total_steps):
+    """The learning rate of ``learning_rate_schedule=name`` over ``total_steps``.
+
+    A float for ``"constant"`` (the optimizer's plain rate, as before), else a
+    Keras ``CosineDecay`` of the optimizer's step counter: ``"cosine"`` from
+    ``learning_rate`` to 0; ``"one-cycle"`` with a linear warm-up from
+    ``learning_rate / 25`` over 30% of the steps, then a cosine decay to
+    ``learning_rate / 250000`` (PyTorch's ``OneCycleLR`` defaults).
+
+    Examples
+    --------
+    >>> make_schedule("constant", 0.01, 100)
+    0.01
+    >>> schedule = make_schedule("one-cycle", 0.01, 100)
+    >>> [round(float(schedule(step)), 6) for step in (0, 30, 100)]
+    [0.0004, 0.01, 0.0]
+    """
+    if name == "constant":
+        return learning_rate
+    import keras
+
+    total_steps = max(int(total_steps), 1)
+    if name == "cosine":
+        return keras.optimizers.schedules.CosineDecay(
+            learning_rate, decay_steps=total_steps, alpha=0.0
+        )
+    warmup = int(round(0.3 * total_steps))
+    return keras.optimizers.schedules.CosineDecay(
+        learning_rate / 25,
+        decay_steps=max(total_steps - warmup, 1),
+        alpha=1 / 1e4 / 25,  # of warmup_target: learning_rate / 250000
+        warmup_target=learning_rate,
+        warmup_steps=warmup,
+    )
+
 
 def layer_seeds(seed, n_layers):
     """Independent integer seeds for the initialisers and dropout of each layer.

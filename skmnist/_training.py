@@ -29,6 +29,14 @@ changes) and is added to each batch's loss as scikit-learn's ``MLPClassifier`` a
 it: ``0.5 * alpha * sum(W ** 2) / batch_len`` over the kernels of
 :func:`weight_layers` (never the biases). It is its own term (``_penalty``), apart
 from the data loss.
+
+**Recipes.** Augmentation (one random affine transform per training image, applied
+to each gathered batch with ``ImageProjectiveTransformV3``) and label smoothing are
+arguments of the same graph. The augmentation's draws are stateless, seeded from
+``(seed, epoch)`` folded with the batch's number: like the shuffling, epoch ``e``
+sees the same images in ``fit`` and in the ``e``-th ``partial_fit``. With every
+range at 0 the transform is skipped (``tf.cond``) and with no smoothing the loss is
+exactly the plain one, so results are unchanged.
 """
 
 import functools
@@ -119,12 +127,24 @@ class CompiledNetwork:
         scalar = tf.TensorSpec([], tf.int32)
         strength = tf.TensorSpec([], tf.float32)
         self._kernels = [layer.kernel for layer in weight_layers(model)]
+        # the square image a sample is augmented as (None: it is not an image)
+        self.image_shape = augmentable_shape(self.input_shape)
         # partial objects, not methods or lambdas: tf.function counts traces per
         # code object and would warn about "excessive retracing" when many models
         # (a grid search) each trace theirs once.
         self._train_epoch = tf.function(
             functools.partial(self._train_epoch_graph),
-            input_signature=[matrix, labels, vector, order, scalar, strength],
+            input_signature=[
+                matrix,
+                labels,
+                vector,
+                order,
+                scalar,
+                strength,
+                tf.TensorSpec([3], tf.float32),  # shift, rotation (rad), zoom
+                strength,  # label smoothing
+                tf.TensorSpec([2], tf.int64),  # (seed, epoch) of the augmentation
+            ],
         )
         self._evaluate = tf.function(
             functools.partial(self._evaluate_graph),
@@ -145,8 +165,71 @@ class CompiledNetwork:
         squares = tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
         return 0.5 * alpha * squares / size
 
-    def _train_epoch_graph(self, X, y, w, order, batch_size, alpha):
+    def _augment(self, xb, ranges, seed):
+        """``xb`` with one random affine transform per image (training only).
+
+        ``ranges`` is (shift in pixels, rotation in radians, zoom fraction);
+        the draws are stateless, from ``seed`` alone. The transform maps each
+        output pixel back to the input (bilinear, zeros outside), about the
+        image's centre: ``in = R(-angle) (out - centre - shift) / scale + centre``.
+        """
+        import tensorflow as tf
+
+        height, width, channels = self.image_shape
+        images = tf.reshape(xb, [-1, height, width, channels])
+        n = tf.shape(images)[0]
+        draws = tf.random.stateless_uniform([n, 4], seed, minval=-1.0, maxval=1.0)
+        shift_x = draws[:, 0] * ranges[0]
+        shift_y = draws[:, 1] * ranges[0]
+        angle = draws[:, 2] * ranges[1]
+        scale = 1.0 + draws[:, 3] * ranges[2]
+        cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+        cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
+        ox, oy = cx + shift_x, cy + shift_y
+        zeros = tf.zeros_like(cos)
+        transforms = tf.stack(
+            [
+                cos,
+                sin,
+                cx - cos * ox - sin * oy,
+                -sin,
+                cos,
+                cy + sin * ox - cos * oy,
+                zeros,
+                zeros,
+            ],
+            axis=1,
+        )
+        moved = tf.raw_ops.ImageProjectiveTransformV3(
+            images=images,
+            transforms=transforms,
+            output_shape=tf.constant([height, width], tf.int32),
+            fill_value=tf.constant(0.0),
+            interpolation="BILINEAR",
+            fill_mode="CONSTANT",
+        )
+        return tf.reshape(moved, tf.shape(xb))
+
+    def _smoothed_loss(self, yb, proba, smoothing):
+        """Per-sample cross-entropy with labels smoothed by ``smoothing``.
+
+        ``(1 - s) * CE(y) + s * mean_k(-log p_k)``, which is Keras's
+        ``label_smoothing``; at ``s = 0`` it is exactly the plain loss (the
+        second term is finite: probabilities are clipped as Keras clips them).
+        """
         import keras
+        import tensorflow as tf
+
+        plain = keras.losses.sparse_categorical_crossentropy(yb, proba)
+        eps = keras.config.epsilon()
+        uniform = -tf.reduce_mean(
+            tf.math.log(tf.clip_by_value(proba, eps, 1.0 - eps)), axis=-1
+        )
+        return (1.0 - smoothing) * plain + smoothing * uniform
+
+    def _train_epoch_graph(
+        self, X, y, w, order, batch_size, alpha, ranges, smoothing, seed
+    ):
         import tensorflow as tf
 
         model, optimizer = self.model, self.model.optimizer
@@ -160,9 +243,18 @@ class CompiledNetwork:
             rows = order[i * batch_size : (i + 1) * batch_size]
             xb, yb, wb = tf.gather(X, rows), tf.gather(y, rows), tf.gather(w, rows)
             size = tf.cast(tf.shape(rows)[0], tf.float32)
+            if self.image_shape is not None:
+                batch_seed = tf.random.experimental.stateless_fold_in(
+                    seed, tf.cast(i, tf.int64)
+                )
+                xb = tf.cond(
+                    tf.reduce_any(ranges > 0),
+                    lambda xb=xb, s=batch_seed: self._augment(xb, ranges, s),
+                    lambda xb=xb: xb,
+                )
             with tf.GradientTape() as tape:
                 proba = model(xb, training=True)
-                losses = keras.losses.sparse_categorical_crossentropy(yb, proba)
+                losses = self._smoothed_loss(yb, proba, smoothing)
                 loss = (
                     tf.reduce_sum(losses * wb) / size
                     + _added_losses(model)
@@ -210,16 +302,53 @@ class CompiledNetwork:
         }
 
     # --- Python entry points ---------------------------------------------------
-    def train_epoch(self, X, y, w, order, batch_size, alpha=0.0):
+    def train_epoch(
+        self,
+        X,
+        y,
+        w,
+        order,
+        batch_size,
+        alpha=0.0,
+        *,
+        shift_range=0.0,
+        rotation_range=0.0,
+        zoom_range=0.0,
+        label_smoothing=0.0,
+        seed=0,
+        epoch=0,
+    ):
         """Train one epoch over ``X[order]``; return ``{"loss", "accuracy"}`` floats.
 
         ``X``, ``y``, ``w`` are tensors (converted once per ``fit``); ``alpha`` is
-        the strength of the L2 penalty on the kernels.
+        the strength of the L2 penalty on the kernels. The ranges augment each
+        training batch (pixels, degrees, zoom fraction; 0 for none), drawn from
+        ``(seed, epoch)`` and the batch's number; ``label_smoothing`` smooths
+        the loss's targets.
         """
+        augment = shift_range > 0 or rotation_range > 0 or zoom_range > 0
+        if augment and self.image_shape is None:
+            raise ValueError(
+                f"shift_range, rotation_range and zoom_range augment images, but "
+                f"this network takes samples of shape {self.input_shape}, which "
+                "are not images (flat rows must hold a square image of s * s "
+                "pixels). Set the three ranges to 0, or give images."
+            )
         if not self.model.optimizer.built:
             self.model.optimizer.build(self.model.trainable_variables)
+        ranges = np.array(
+            [shift_range, np.deg2rad(rotation_range), zoom_range], dtype=np.float32
+        )
         logs = self._train_epoch(
-            X, y, w, order, np.int32(batch_size), np.float32(alpha)
+            X,
+            y,
+            w,
+            order,
+            np.int32(batch_size),
+            np.float32(alpha),
+            ranges,
+            np.float32(label_smoothing),
+            np.array([seed, epoch], dtype=np.int64),
         )
         return {key: float(value) for key, value in logs.items()}
 
@@ -243,6 +372,29 @@ class CompiledNetwork:
                 for start in range(0, len(X), PREDICT_CHUNK)
             ]
         )
+
+
+def augmentable_shape(input_shape):
+    """The ``(height, width, channels)`` image a sample is augmented as, or None.
+
+    Images ``(h, w, c)`` and ``(h, w)`` are themselves; flat rows of ``s * s``
+    values are ``s x s`` images (the square rule of ``KerasCNNClassifier``);
+    anything else (a one-pixel strip included) is not an image.
+
+    Examples
+    --------
+    >>> augmentable_shape((784,)), augmentable_shape((8, 8)), augmentable_shape((10,))
+    ((28, 28, 1), (8, 8, 1), None)
+    """
+    shape = tuple(int(d) for d in input_shape)
+    if len(shape) == 1:
+        side = int(round(shape[0] ** 0.5))
+        shape = (side, side, 1) if side * side == shape[0] else (1, shape[0], 1)
+    elif len(shape) == 2:
+        shape = (*shape, 1)
+    if len(shape) != 3 or min(shape[:2]) < 2:
+        return None
+    return shape
 
 
 def _added_losses(model):

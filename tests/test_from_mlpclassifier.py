@@ -401,6 +401,12 @@ def test_the_translated_example_has_mlpclassifiers_settings(digits):
         "verbose": 0,
         "class_weight": None,
         "callbacks": None,
+        # skmnist's training recipes, off (MLPClassifier has none)
+        "shift_range": 0.0,
+        "rotation_range": 0.0,
+        "zoom_range": 0.0,
+        "learning_rate_schedule": "constant",
+        "label_smoothing": 0.0,
     }
     assert params == expected
     # the same from an MLPClassifier, fitted or not

@@ -168,6 +168,21 @@ def test_cnn_with_same_padding_on_small_images(tmp_path):
     np.testing.assert_array_equal(clf.predict(images), pipe.predict(images))
 
 
+def test_cnn_with_batch_normalization_is_exported_folded(tmp_path):
+    # small batches: enough steps for the moving statistics to leave their start
+    pipe, images = _digits(
+        model="cnn", filters=(4, 8), batch_normalization=True, batch_size=16
+    )
+    path = export_onnx(pipe, tmp_path / "bn.onnx")
+    ops = {node.op_type for node in onnx.load(path).graph.node}
+    assert "Conv" in ops and "BatchNormalization" not in ops  # folded
+    clf = OnnxClassifier(path)
+    np.testing.assert_allclose(
+        clf.predict_proba(images), pipe.predict_proba(images), atol=1e-5
+    )
+    np.testing.assert_array_equal(clf.predict(images), pipe.predict(images))
+
+
 def test_string_labels_survive_the_export(tmp_path):
     names = np.array(
         ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]

@@ -52,7 +52,12 @@ from sklearn.utils.class_weight import compute_class_weight  # noqa: E402
 from sklearn.utils.multiclass import check_classification_targets  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
-from skmnist._network import OPTIMIZERS, make_optimizer  # noqa: E402
+from skmnist._network import (  # noqa: E402
+    OPTIMIZERS,
+    SCHEDULES,
+    make_optimizer,
+    make_schedule,
+)
 from skmnist._training import (  # noqa: E402
     CompiledNetwork,
     epoch_permutations,
@@ -99,6 +104,48 @@ alpha : float, default=0.0
     only: predictions and exported networks do not depend on it except
     through the weights. 0 (the default) keeps the reference network;
     ``MLPClassifier``'s default is 1e-4.
+shift_range : float, default=0.0
+    Augmentation: each training image is shifted by up to this many pixels
+    in each direction (drawn uniformly per image, sub-pixel, bilinear,
+    zeros shifted in). See "Augmentation" below for all three ranges.
+rotation_range : float in [0, 180], default=0.0
+    Augmentation: each training image is rotated about its centre by an
+    angle drawn uniformly in ``[-rotation_range, rotation_range]`` degrees.
+zoom_range : float in [0, 1), default=0.0
+    Augmentation: each training image is scaled about its centre by a
+    factor drawn uniformly in ``[1 - zoom_range, 1 + zoom_range]``.
+
+    The three ranges make one affine transform per image, applied to the
+    training batches inside the compiled epoch; they are drawn from
+    ``random_state``, the epoch and the batch alone (stateless random ops),
+    so a seeded fit is reproducible and ``partial_fit`` epoch ``e`` sees the
+    images ``fit`` epoch ``e`` sees. Never applied to prediction, validation
+    or early-stopping data. Flat rows of ``s * s`` pixels are augmented as
+    ``s x s`` images (the square rule of ``KerasCNNClassifier``); rows that
+    are not square images cannot be augmented and are refused. All at 0
+    (the default): no augmentation, results unchanged.
+learning_rate_schedule : {"constant", "cosine", "one-cycle"}, \
+default="constant"
+    How the learning rate changes over the optimizer's steps, as a Keras
+    ``LearningRateSchedule`` of the optimizer's step counter: ``"cosine"``
+    decays from ``learning_rate`` to 0 along a half cosine; ``"one-cycle"``
+    warms up linearly from ``learning_rate / 25`` to ``learning_rate`` over
+    the first 30% of the steps, then decays along a half cosine to
+    ``learning_rate / 250000`` (PyTorch's ``OneCycleLR`` defaults, without
+    the momentum cycle). The schedule's length is
+    ``epochs * ceil(n_train / batch_size)`` steps, fixed when the network is
+    built: ``n_train`` is the rows ``fit`` trains on (without the
+    early-stopping share), or the rows of the first ``partial_fit`` call.
+    The step counter belongs to the optimizer, so successive ``partial_fit``
+    calls continue the schedule where the last one stopped, and ``epochs``
+    calls on same-sized data run it exactly once; past its end (more calls,
+    ``warm_start``) the rate stays at its final value. Early stopping may end
+    training before the schedule does.
+label_smoothing : float in [0, 1), default=0.0
+    Label smoothing of the training loss, Keras's meaning: the one-hot
+    target becomes ``(1 - label_smoothing) * onehot + label_smoothing /
+    n_classes``. Training loss only: ``val_loss`` (what early stopping
+    watches) and ``score`` use the true labels.
 batch_size : int, default=128
     Samples per gradient step.
 epochs : int, default=10
@@ -271,6 +318,11 @@ class BaseKerasClassifier(KerasClassifier):
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "shift_range": [Interval(Real, 0, None, closed="left")],
+        "rotation_range": [Interval(Real, 0, 180, closed="both")],
+        "zoom_range": [Interval(Real, 0, 1, closed="left")],
+        "learning_rate_schedule": [StrOptions(set(SCHEDULES))],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
@@ -310,6 +362,11 @@ class BaseKerasClassifier(KerasClassifier):
         momentum=0.9,
         nesterovs_momentum=True,
         alpha=0.0,
+        shift_range=0.0,
+        rotation_range=0.0,
+        zoom_range=0.0,
+        learning_rate_schedule="constant",
+        label_smoothing=0.0,
         batch_size=128,
         epochs=10,
         early_stopping=False,
@@ -329,6 +386,11 @@ class BaseKerasClassifier(KerasClassifier):
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
         self.alpha = alpha
+        self.shift_range = shift_range
+        self.rotation_range = rotation_range
+        self.zoom_range = zoom_range
+        self.learning_rate_schedule = learning_rate_schedule
+        self.label_smoothing = label_smoothing
         self.batch_size = batch_size
         self.epochs = epochs
         self.early_stopping = early_stopping
@@ -457,6 +519,7 @@ class BaseKerasClassifier(KerasClassifier):
         self.classes_ = None  # found from y, as KerasClassifier.fit does
         # BaseWrapper, not KerasClassifier: its class_weight handling would
         # multiply the caller's sample_weight in place; ours is in _fit_keras_model
+        self._schedule_early_stopping = self.early_stopping
         BaseWrapper.fit(
             self, X, y, sample_weight=sample_weight, early_stopping=self.early_stopping
         )
@@ -502,6 +565,7 @@ class BaseKerasClassifier(KerasClassifier):
         self.classes_ = (
             classes if classes is not None else getattr(self, "classes_", None)
         )
+        self._schedule_early_stopping = False
         BaseWrapper.partial_fit(
             self, X, y, sample_weight=sample_weight, early_stopping=False
         )
@@ -595,13 +659,40 @@ class BaseKerasClassifier(KerasClassifier):
         return {
             "optimizer": make_optimizer(
                 self.optimizer,
-                self.learning_rate,
+                make_schedule(
+                    self.learning_rate_schedule,
+                    self.learning_rate,
+                    self.epochs * -(-self._schedule_rows() // self.batch_size),
+                ),
                 momentum=self.momentum,
                 nesterov=self.nesterovs_momentum,
                 **routed,
             ),
             "loss": self.loss,
             "metrics": ["accuracy"],
+        }
+
+    def _schedule_rows(self):
+        """Training rows per epoch that the learning-rate schedule is laid out for.
+
+        Those of the fit that builds the network: ``fit``'s rows less the
+        early-stopping share (``train_test_split``'s count), or the rows of the
+        first ``partial_fit`` call.
+        """
+        n_rows = int(self.X_shape_[0])  # the network is built after validation
+        if getattr(self, "_schedule_early_stopping", False):
+            n_rows -= int(np.ceil(self.validation_fraction * n_rows))
+        return max(n_rows, 1)
+
+    def _training_options(self, epoch):
+        """The training graph's per-epoch options: augmentation, smoothing, seed."""
+        return {
+            "shift_range": self.shift_range,
+            "rotation_range": self.rotation_range,
+            "zoom_range": self.zoom_range,
+            "label_smoothing": self.label_smoothing,
+            "seed": self._seed,
+            "epoch": epoch,
         }
 
     def _network(self):
@@ -706,7 +797,15 @@ class BaseKerasClassifier(KerasClassifier):
             callbacks.on_epoch_begin(epoch)
             callbacks.on_train_batch_begin(0)
             order = rows[epoch_permutations(len(rows), self._seed, epoch, 1)[0]]
-            logs = network.train_epoch(X, y, w, order, self.batch_size, self.alpha)
+            logs = network.train_epoch(
+                X,
+                y,
+                w,
+                order,
+                self.batch_size,
+                self.alpha,
+                **self._training_options(epoch),
+            )
             callbacks.on_train_batch_end(steps - 1, dict(logs))
             if validation is not None:
                 logs.update(

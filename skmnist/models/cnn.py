@@ -40,6 +40,12 @@ class KerasCNNClassifier(BaseKerasClassifier):
         0 means none, as in Keras's example.
     dropout : float in [0, 1), default=0.5
         Dropout rate just before the output layer.
+    batch_normalization : bool, default=False
+        Batch normalisation in every convolution block: ``Conv2D`` without
+        bias ``-> BatchNormalization -> ReLU``, the usual fast-training
+        recipe. Its moving statistics are updated by training batches only
+        (``partial_fit`` included) and used at prediction and validation; the
+        ONNX export folds it into the convolution.
     {shared_parameters}
 
     Attributes
@@ -108,6 +114,7 @@ class KerasCNNClassifier(BaseKerasClassifier):
         "pool_size": [Interval(Integral, 1, None, closed="left")],
         "dense_units": [Interval(Integral, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_normalization": ["boolean"],
     }
 
     _layer_size_params = {"filters": ("filters of each convolution block", (32, 64))}
@@ -123,11 +130,17 @@ class KerasCNNClassifier(BaseKerasClassifier):
         pool_size=2,
         dense_units=0,
         dropout=0.5,
+        batch_normalization=False,
         optimizer="adam",
         learning_rate=0.001,
         momentum=0.9,
         nesterovs_momentum=True,
         alpha=0.0,
+        shift_range=0.0,
+        rotation_range=0.0,
+        zoom_range=0.0,
+        learning_rate_schedule="constant",
+        label_smoothing=0.0,
         batch_size=128,
         epochs=10,
         early_stopping=False,
@@ -145,12 +158,18 @@ class KerasCNNClassifier(BaseKerasClassifier):
         self.pool_size = pool_size
         self.dense_units = dense_units
         self.dropout = dropout
+        self.batch_normalization = batch_normalization
         super().__init__(
             optimizer=optimizer,
             learning_rate=learning_rate,
             momentum=momentum,
             nesterovs_momentum=nesterovs_momentum,
             alpha=alpha,
+            shift_range=shift_range,
+            rotation_range=rotation_range,
+            zoom_range=zoom_range,
+            learning_rate_schedule=learning_rate_schedule,
+            label_smoothing=label_smoothing,
             batch_size=batch_size,
             epochs=epochs,
             early_stopping=early_stopping,
@@ -187,6 +206,7 @@ class KerasCNNClassifier(BaseKerasClassifier):
             pool_size=int(self.pool_size),
             dense_units=int(self.dense_units),
             dropout=float(self.dropout),
+            batch_normalization=bool(self.batch_normalization),
             seed=seed,
         )
 
@@ -255,6 +275,7 @@ def build_cnn(
     dropout=0.5,
     seed=0,
     name=None,
+    batch_normalization=False,
 ):
     """Return the uncompiled convolutional network.
 
@@ -286,6 +307,10 @@ def build_cnn(
         Seed of every initialiser and of the dropout layer.
     name : str, default=None
         Model name ("cnn").
+    batch_normalization : bool, default=False
+        Normalise each convolution's output over the batch: ``Conv2D`` (no
+        bias, the normalisation's offset replaces it) ``-> BatchNormalization
+        -> ReLU`` in every block. Exported to ONNX folded into the convolution.
 
     Returns
     -------
@@ -317,12 +342,16 @@ def build_cnn(
             keras.layers.Conv2D(
                 n_filters,
                 kernel_size,
-                activation="relu",
+                activation=None if batch_normalization else "relu",
+                use_bias=not batch_normalization,
                 padding=padding,
                 kernel_initializer=glorot(),
                 name=f"conv_{i + 1}",
             )
         )
+        if batch_normalization:
+            layers.append(keras.layers.BatchNormalization(name=f"norm_{i + 1}"))
+            layers.append(keras.layers.Activation("relu", name=f"relu_{i + 1}"))
         size = _output_size(size, kernel_size, padding, 1)
         padding = _padding(size, pool_size)
         layers.append(

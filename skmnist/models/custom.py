@@ -184,6 +184,11 @@ class KerasImageClassifier(BaseKerasClassifier):
         alpha=0.0,
         momentum=0.9,
         nesterovs_momentum=True,
+        shift_range=0.0,
+        rotation_range=0.0,
+        zoom_range=0.0,
+        learning_rate_schedule="constant",
+        label_smoothing=0.0,
         batch_size=128,
         epochs=10,
         early_stopping=False,
@@ -205,6 +210,11 @@ class KerasImageClassifier(BaseKerasClassifier):
             alpha=alpha,
             momentum=momentum,
             nesterovs_momentum=nesterovs_momentum,
+            shift_range=shift_range,
+            rotation_range=rotation_range,
+            zoom_range=zoom_range,
+            learning_rate_schedule=learning_rate_schedule,
+            label_smoothing=label_smoothing,
             batch_size=batch_size,
             epochs=epochs,
             early_stopping=early_stopping,
@@ -392,7 +402,11 @@ class KerasImageClassifier(BaseKerasClassifier):
     def _check_optimizer(self, optimizer, ours):
         if optimizer is ours:
             return
-        defaults = {"optimizer": "adam", "learning_rate": 0.001}
+        defaults = {
+            "optimizer": "adam",
+            "learning_rate": 0.001,
+            "learning_rate_schedule": "constant",
+        }
         changed = {
             k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v
         }
