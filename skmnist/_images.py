@@ -19,6 +19,7 @@ __all__ = [
     "PixelScaleWarning",
     "as_image_batch",
     "check_pixel_range",
+    "fitted_image_shape",
     "learn_scale",
     "pixel_range",
     "square_image_shape",
@@ -102,6 +103,37 @@ def as_image_batch(images):
             f"(n, side * side), got shape {images.shape}"
         )
     return images
+
+
+def fitted_image_shape(model):
+    """``(height, width)`` of the images a fitted model takes.
+
+    A pipeline's image step (``image_shape_``), an
+    :class:`~skmnist.onnx.OnnxClassifier`'s, a convolutional classifier's, or the
+    square (else single-row) image of a classifier's ``n_features_in_``. ``skmnist
+    predict`` and ``serve`` prepare images to it.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> fitted_image_shape(SimpleNamespace(image_shape_=(8, 8, 1)))
+    (8, 8)
+    >>> fitted_image_shape(SimpleNamespace(n_features_in_=784))
+    (28, 28)
+    """
+    steps = getattr(model, "steps", None)
+    for holder in ([steps[0][1], steps[-1][1]] if steps else [model]):
+        shape = getattr(holder, "image_shape_", None)
+        if shape is not None:
+            return tuple(int(side) for side in shape[:2])
+    final = steps[-1][1] if steps else model
+    n_features = getattr(final, "n_features_in_", None)
+    if n_features is None:
+        raise ValueError(
+            f"cannot tell the image shape {type(model).__name__} takes: it has no "
+            "image_shape_ nor n_features_in_; is it fitted?"
+        )
+    return square_image_shape(n_features)
 
 
 # -- pixel scales ---------------------------------------------------------------------

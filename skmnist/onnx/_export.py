@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from skmnist._class_names import class_names
 from skmnist._io import atomic_write
 from skmnist.onnx._deps import require
 
@@ -158,6 +159,7 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
         "input_dtype": input_dtype,
         "classes": classes.tolist(),
         "classes_dtype": classes.dtype.str if classes.dtype.kind != "O" else "O",
+        "class_names": class_names(estimator),  # read back as class_names_
         "skmnist_version": _version(),
     }
     onnx.helper.set_model_props(model, {METADATA_KEY: json.dumps(metadata)})

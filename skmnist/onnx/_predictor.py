@@ -43,6 +43,9 @@ class OnnxClassifier:
         Class labels, with the dtype they had in the pipeline.
     n_classes_ : int
         Number of classes.
+    class_names_ : ndarray of shape (n_classes,), dtype object
+        The name of each class, as the exported model knew them (e.g.
+        Fashion-MNIST's ``"Trouser"``); the labels as text otherwise.
     scale_ : float or None
         The pixel scale the exported transformer learned (None without one).
     image_shape_ : tuple of (int, int) or None
@@ -126,6 +129,11 @@ class OnnxClassifier:
             meta["classes"], dtype=np.dtype(meta["classes_dtype"])
         )
         self.n_classes_ = len(self.classes_)
+        # files exported before names travelled: the labels as text
+        self.class_names_ = np.asarray(
+            meta.get("class_names") or [str(c) for c in self.classes_.tolist()],
+            dtype=object,
+        )
         self.scale_ = meta["scale"]
         self.image_shape_ = (
             None if meta["image_shape"] is None else tuple(meta["image_shape"])
