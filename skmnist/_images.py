@@ -105,13 +105,14 @@ def as_image_batch(images):
     return images
 
 
-def fitted_image_shape(model):
+def fitted_image_shape(model, default=None):
     """``(height, width)`` of the images a fitted model takes.
 
     A pipeline's image step (``image_shape_``), an
     :class:`~skmnist.onnx.OnnxClassifier`'s, a convolutional classifier's, or the
-    square (else single-row) image of a classifier's ``n_features_in_``. ``skmnist
-    predict`` and ``serve`` prepare images to it.
+    square (else single-row) image of a classifier's ``n_features_in_``; else
+    `default` (``skmnist predict`` and ``serve`` prepare images to it, MNIST's
+    28x28 for a model that does not say).
 
     Examples
     --------
@@ -128,6 +129,8 @@ def fitted_image_shape(model):
             return tuple(int(side) for side in shape[:2])
     final = steps[-1][1] if steps else model
     n_features = getattr(final, "n_features_in_", None)
+    if n_features is None and default is not None:
+        return tuple(default)
     if n_features is None:
         raise ValueError(
             f"cannot tell the image shape {type(model).__name__} takes: it has no "

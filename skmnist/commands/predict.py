@@ -47,14 +47,14 @@ def run(args):
     from skmnist._images import fitted_image_shape
     from skmnist._utils import labels_from_proba
     from skmnist.commands._common import load_fitted_model
-    from skmnist.digits import load_digit_image
+    from skmnist.digits import SIZE, load_digit_image
 
     # first the model: the images are prepared to the shape it was trained on
     model = load_fitted_model(args.model, allow_onnx=True)
     options = {
         "invert": _INVERT[args.invert],
         "normalize": False if args.no_normalize else "auto",
-        "shape": fitted_image_shape(model),
+        "shape": fitted_image_shape(model, default=(SIZE, SIZE)),
     }
     digits = []
     with _Counter("reading images", len(args.images)) as counter:

@@ -45,7 +45,7 @@ from starlette.routing import Route
 from skmnist._class_names import class_names
 from skmnist._images import fitted_image_shape
 from skmnist._utils import is_positive_int, labels_from_proba
-from skmnist.digits import _decode_image, prepare_digit
+from skmnist.digits import SIZE, _decode_image, prepare_digit
 
 __all__ = ["create_app"]
 
@@ -207,10 +207,7 @@ class _ServedModel:
         self.estimator = model
         self.classes = np.asarray(model.classes_)
         self.names = class_names(model)
-        try:
-            self.shape = fitted_image_shape(model)
-        except ValueError as exc:
-            raise ValueError(f"cannot serve this {type(model).__name__}: {exc}") from exc
+        self.shape = fitted_image_shape(model, default=(SIZE, SIZE))
         self._lock = threading.Lock()  # one model call at a time, whatever the thread
         try:  # the first call traces the network: pay for it now, not on a request
             proba = self.predict_proba(np.zeros(self.shape, np.uint8))
