@@ -157,7 +157,7 @@ def load_digit_images(paths, *, invert="auto", normalize="auto", shape=(SIZE, SI
 
     Returns
     -------
-    digits : ndarray of shape (n_files, *shape), dtype uint8
+    digits : ndarray of shape (n_files, height, width), dtype uint8
         Ready for :func:`skmnist.make_mnist_pipeline`'s ``predict``.
 
     Raises
