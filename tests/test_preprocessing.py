@@ -810,3 +810,41 @@ def test_default_pipeline_trains_as_well_on_scaled_floats(stratified_split, mnis
         on_uint8.predict(X_test[:50] / 255.0)
     with pytest.raises(ValueError, match="X / 255"):
         on_scaled.predict(X_test[:50])
+
+
+# -- data in their own units train as the same data pre-scaled (issue 22) ---------
+
+
+def test_load_digits_in_its_own_units_trains_as_divided_by_16():
+    from sklearn.datasets import load_digits
+
+    from skmnist import make_mnist_pipeline
+
+    digits = load_digits()
+    X, y = digits.images, digits.target  # floats 0-16
+    assert_array_equal(
+        ImageFlattener().fit_transform(X), ImageFlattener().fit_transform(X / 16)
+    )
+    params = {"hidden_layer_sizes": (16,), "epochs": 3, "random_state": 0}
+    own = make_mnist_pipeline(**params).fit(X[:1000], y[:1000])
+    scaled = make_mnist_pipeline(**params).fit(X[:1000] / 16, y[:1000])
+    assert own[0].scale_ == 16.0
+    assert_allclose(
+        own.predict_proba(X[1000:]), scaled.predict_proba(X[1000:] / 16), atol=1e-6
+    )
+
+
+def test_minmax_scaler_in_front_scores_with_one_warning(mnist):
+    from skmnist import make_mnist_pipeline
+
+    X = mnist.X_train[:2000].reshape(2000, -1)
+    X_test = mnist.X_test[:2000].reshape(2000, -1)
+    pipe = make_pipeline(
+        MinMaxScaler(), make_mnist_pipeline(epochs=5, random_state=0)
+    ).fit(X, mnist.y_train[:2000])
+    assert pipe[0].transform(X_test).max() > 1  # pixels dark in all 2,000 images
+
+    with pytest.warns(PixelScaleWarning, match="clipped to") as record:
+        accuracy = pipe.score(X_test, mnist.y_test[:2000])
+    assert len(record) == 1
+    assert accuracy > 0.8
