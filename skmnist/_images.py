@@ -39,6 +39,8 @@ BIT_DEPTH_MAXIMA = (255.0, 1023.0, 4095.0, 16383.0, 65535.0)
 # the test set; X in 0-255 after fitting on X / 255 has over 99%.
 STRAY_SHARE = 0.1
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 class PixelScaleWarning(UserWarning):
     """Pixel values look scaled differently from what the transformer expects.
@@ -148,7 +150,14 @@ def pixel_range(X):
     Two reductions, no temporary copy of `X`.
     """
     low = 0.0 if X.dtype.kind in "bu" else float(X.min())  # unsigned: no scan
-    return low, float(X.max())
+    high = float(X.max())
+    if max(high, -low) > _FLOAT32_MAX:
+        raise ValueError(
+            f"X has pixel values up to {max(high, -low):g} in magnitude, beyond "
+            f"float32's range ({_FLOAT32_MAX:.3g}), in which the images are scaled "
+            "and the networks compute; divide the data by a constant first."
+        )
+    return low, high
 
 
 def learn_scale(dtype, high, name):
