@@ -28,7 +28,9 @@ grid = {
     "classifier__hidden_layer_sizes": [(64,), (256, 128), (512, 256)],
     "classifier__dropout": [0.0, 0.2, 0.4],
 }
-search = GridSearchCV(skmnist.make_mnist_pipeline(epochs=20, random_state=0), grid, cv=2)
+search = GridSearchCV(
+    skmnist.make_mnist_pipeline(epochs=20, random_state=0), grid, cv=2
+)
 search.fit(X, y)
 print("best:", search.best_params_, f"CV accuracy {search.best_score_:.4f}")
 print(f"test accuracy: {search.score(X_test, y_test):.4f}")

@@ -125,7 +125,7 @@ def fitted_image_shape(model, default=None):
     (28, 28)
     """
     steps = getattr(model, "steps", None)
-    for holder in ([steps[0][1], steps[-1][1]] if steps else [model]):
+    for holder in [steps[0][1], steps[-1][1]] if steps else [model]:
         shape = getattr(holder, "image_shape_", None)
         if shape is not None:
             return tuple(int(side) for side in shape[:2])

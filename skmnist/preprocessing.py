@@ -40,6 +40,7 @@ _ACCEPTED_SHAPES = (
     "or (n_samples, height * width)"
 )
 
+
 class _BaseImageTransformer(TransformerMixin, BaseEstimator):
     """Validation, pixel scale and shape bookkeeping shared by the image transformers.
 

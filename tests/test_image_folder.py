@@ -100,7 +100,9 @@ def test_folder_errors_name_the_problem(tmp_path):
         load_image_folder(tmp_path)
 
     _write(tmp_path / "b" / "broken.png", np.zeros((7, 6)))
-    with pytest.raises(ValueError, match=r"2 different sizes .* image_shape=\(28, 28\)"):
+    with pytest.raises(
+        ValueError, match=r"2 different sizes .* image_shape=\(28, 28\)"
+    ):
         load_image_folder(tmp_path)
     assert load_image_folder(tmp_path, image_shape=(5, 5)).images.shape == (2, 5, 5)
     with pytest.raises(ValueError, match="image_shape must be a pair"):
@@ -187,8 +189,9 @@ def test_fashion_mnist_from_the_shell(fashion_mnist, tmp_path, capsys):
     assert "on 10,000 images" in out  # the official test set
     assert "classes: 0 T-shirt/top, 1 Trouser" in out
 
-    status, out, _ = run(capsys, "report", model, "--dataset", "Fashion-MNIST", "-o",
-                         tmp_path / "r.html")
+    status, out, _ = run(
+        capsys, "report", model, "--dataset", "Fashion-MNIST", "-o", tmp_path / "r.html"
+    )
     assert status == 0
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<title>Fashion-MNIST model report</title>" in page

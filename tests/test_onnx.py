@@ -262,7 +262,9 @@ def test_predictor_clips_stray_pixels_as_the_pipeline_does(tmp_path):
         keras_proba = pipe.predict_proba(X_test)
     assert len(onnx_warned) == len(keras_warned) == 1
     np.testing.assert_allclose(onnx_proba, keras_proba, atol=1e-5)
-    np.testing.assert_allclose(clf.predict_proba(np.clip(X_test, 0, 1)), onnx_proba, atol=1e-6)
+    np.testing.assert_allclose(
+        clf.predict_proba(np.clip(X_test, 0, 1)), onnx_proba, atol=1e-6
+    )
 
 
 def test_predictor_refuses_other_files(tmp_path):

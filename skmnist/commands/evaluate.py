@@ -1,5 +1,5 @@
-"""Evaluate a saved model on the test set of MNIST (or the --dataset): accuracy, per-class precision,
-recall and F1, and the confusion matrix."""
+"""Evaluate a saved model on the test set of MNIST (or of the --dataset): accuracy,
+per-class precision, recall and F1, and the confusion matrix."""
 
 from skmnist.commands._common import (
     add_data_arguments,

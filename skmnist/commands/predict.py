@@ -63,7 +63,9 @@ def run(args):
             counter.step()
     proba = model.predict_proba(np.stack(digits))
     labels = labels_from_proba(model.classes_, proba)
-    name_of = dict(zip(np.asarray(model.classes_).tolist(), class_names(model)))
+    name_of = dict(
+        zip(np.asarray(model.classes_).tolist(), class_names(model), strict=True)
+    )
     for path, label, p in zip(args.images, labels, proba.max(axis=1), strict=True):
         print(f"{path}\t{name_of[label.item()]}\t{p:.4f}")
 

@@ -1,6 +1,7 @@
 """Write a self-contained HTML report of a saved model, evaluated on the MNIST test
-set (or the --dataset's): accuracy, per-class metrics, confusion matrix, training curves, misclassified
-digits, the network and its hyperparameters. Open it in any browser, offline."""
+set (or the --dataset's): accuracy, per-class metrics, confusion matrix, training
+curves, misclassified images, the network and its hyperparameters. Open it in any
+browser, offline."""
 
 from skmnist.commands._common import add_data_arguments, load_data
 

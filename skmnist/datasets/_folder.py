@@ -154,7 +154,9 @@ def load_image_folder(path, *, image_shape=None, return_X_y=False):
     height, width = images.shape[1:]
     counts = ", ".join(
         f"{name} {n:,}"
-        for name, n in zip(classes, np.bincount(target, minlength=len(classes)))
+        for name, n in zip(
+            classes, np.bincount(target, minlength=len(classes)), strict=True
+        )
     )
     return Bunch(
         images=images,
