@@ -204,6 +204,7 @@ def test_fashion_mnist_from_the_shell(fashion_mnist, tmp_path, capsys):
         ("kmnist", "neither a folder nor one of mnist, fashion-mnist"),
         ("no_such_module:X", "cannot import it"),
         ("skmnist.datasets:load_mnist", "not an skmnist.datasets.IdxDataset"),
+        ("no/such/folder", "no folder there"),
     ],
 )
 def test_unknown_datasets_are_one_line_errors(dataset, message, capsys, tmp_path):

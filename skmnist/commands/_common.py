@@ -97,6 +97,11 @@ def _dataset_description(dataset, error):
     if dataset.lower() in DATASETS:
         return getattr(datasets, DATASETS[dataset.lower()])
     module, _, name = dataset.partition(":")
+    if "/" in dataset or "\\" in dataset:  # a path, not a module
+        raise error(
+            f"--dataset {dataset!r}: no folder there; give a folder holding one "
+            "sub-folder of images per class"
+        )
     if not (module and name):
         raise error(
             f"--dataset {dataset!r} is neither a folder nor one of "
