@@ -6,27 +6,34 @@ The network's parameters are flat, so scikit-learn's
 :class:`~sklearn.model_selection.GridSearchCV` searches them like any other
 estimator's, through the pipeline's ``classifier__`` prefix.
 
-To keep the build fast: 6,000 training images, 3 epochs per fit, 2 folds.
+It runs in seconds on scikit-learn's :func:`~sklearn.datasets.load_digits`
+(8x8 images, shipped with scikit-learn): 20 epochs per fit, 2 folds, and a
+quarter of the images held out for the test accuracy.
 """
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.model_selection import GridSearchCV
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV, train_test_split
 
 import skmnist
 
-mnist = skmnist.load_mnist()
-X, y = mnist.X_train[:6000], mnist.y_train[:6000]
+digits = load_digits()
+X, X_test, y, y_test = train_test_split(
+    digits.images, digits.target, stratify=digits.target, random_state=0
+)
 
 grid = {
     "classifier__hidden_layer_sizes": [(64,), (256, 128), (512, 256)],
     "classifier__dropout": [0.0, 0.2, 0.4],
 }
-search = GridSearchCV(skmnist.make_mnist_pipeline(epochs=3, random_state=0), grid, cv=2)
+search = GridSearchCV(
+    skmnist.make_mnist_pipeline(epochs=20, random_state=0), grid, cv=2
+)
 search.fit(X, y)
 print("best:", search.best_params_, f"CV accuracy {search.best_score_:.4f}")
-print(f"test accuracy: {search.score(mnist.X_test, mnist.y_test):.4f}")
+print(f"test accuracy: {search.score(X_test, y_test):.4f}")
 
 # %%
 # Mean CV accuracy of every combination

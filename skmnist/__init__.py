@@ -19,6 +19,7 @@ _LAZY = {
     "get_data_home": "skmnist.datasets",
     "load_mnist": "skmnist.datasets",
     "load_fashion_mnist": "skmnist.datasets",
+    "load_image_folder": "skmnist.datasets",
     "ImageFlattener": "skmnist.preprocessing",
     "ImageReshaper": "skmnist.preprocessing",
     "PixelScaleWarning": "skmnist.preprocessing",

@@ -28,7 +28,7 @@ _MIN_BLOB_SHARE = 0.1
 _OPTIONS = ("auto", True, False)
 
 
-def prepare_digit(image, *, invert="auto", normalize="auto"):
+def prepare_digit(image, *, invert="auto", normalize="auto", shape=(SIZE, SIZE)):
     """Turn one picture of a handwritten digit into a 28x28 MNIST-style image.
 
     The steps are those used to build MNIST:
@@ -42,6 +42,9 @@ def prepare_digit(image, *, invert="auto", normalize="auto"):
        aspect ratio;
     6. paste into a 28x28 field so that the centre of mass is at its centre.
 
+    For a model trained on images of another size, `shape` sets the field: the
+    box of step 5 keeps MNIST's proportion (20/28 of the field's shorter side).
+
     Parameters
     ----------
     image : array-like of shape (height, width) or (height, width, 3 or 4)
@@ -53,12 +56,15 @@ def prepare_digit(image, *, invert="auto", normalize="auto"):
         median of the image's border pixels.
     normalize : {"auto", True, False}, default="auto"
         Whether to crop, resize and centre the digit (steps 3-6). "auto" does so
-        unless the image is already 28x28 with a dark background, that is, already
-        in MNIST format; False requires a 28x28 image.
+        unless the image is already 28x28 (`shape`) with a dark background, that
+        is, already in MNIST format; False requires an image of `shape`.
+    shape : tuple of (int, int), default=(28, 28)
+        ``(height, width)`` of the result: the image shape the model was trained
+        on (``pipeline[0].image_shape_``).
 
     Returns
     -------
-    digit : ndarray of shape (28, 28), dtype uint8
+    digit : ndarray of shape `shape`, dtype uint8
         White strokes on black, 0-255, as in :func:`skmnist.load_mnist`.
 
     Raises
@@ -90,21 +96,23 @@ def prepare_digit(image, *, invert="auto", normalize="auto"):
     gray = _to_gray(image)
     if invert == "auto":
         invert = bool(np.median(_border(gray)) > 0.5)
+    shape = _check_shape(shape)
     ink = 1.0 - gray if invert else gray
-    mnist_sized = ink.shape == (SIZE, SIZE)
+    field_sized = ink.shape == shape
     if normalize == "auto":
-        normalize = invert or not mnist_sized
+        normalize = invert or not field_sized
     if normalize:
-        ink = _normalize(ink)
-    elif not mnist_sized:
+        ink = _normalize(ink, shape)
+    elif not field_sized:
         raise ValueError(
             f"wrong shape: got a {ink.shape[0]}x{ink.shape[1]} image, but without "
-            f"normalization (cropping, resizing, centring) it must be {SIZE}x{SIZE}"
+            f"normalization (cropping, resizing, centring) it must be "
+            f"{shape[0]}x{shape[1]}, the size the model takes"
         )
     return _to_uint8(ink)
 
 
-def load_digit_image(path, *, invert="auto", normalize="auto"):
+def load_digit_image(path, *, invert="auto", normalize="auto", shape=(SIZE, SIZE)):
     """Read one PNG, JPEG (or other Pillow-readable) file and prepare its digit.
 
     Parameters
@@ -113,10 +121,12 @@ def load_digit_image(path, *, invert="auto", normalize="auto"):
         Image file holding one handwritten digit.
     invert, normalize : {"auto", True, False}, default="auto"
         As in :func:`prepare_digit`.
+    shape : tuple of (int, int), default=(28, 28)
+        As in :func:`prepare_digit`.
 
     Returns
     -------
-    digit : ndarray of shape (28, 28), dtype uint8
+    digit : ndarray of shape `shape`, dtype uint8
         The prepared digit.
 
     Raises
@@ -128,12 +138,12 @@ def load_digit_image(path, *, invert="auto", normalize="auto"):
     """
     try:
         image = _read_image(path)
-        return prepare_digit(image, invert=invert, normalize=normalize)
+        return prepare_digit(image, invert=invert, normalize=normalize, shape=shape)
     except ValueError as exc:
         raise ValueError(f"{os.fspath(path)!r}: {exc}") from exc
 
 
-def load_digit_images(paths, *, invert="auto", normalize="auto"):
+def load_digit_images(paths, *, invert="auto", normalize="auto", shape=(SIZE, SIZE)):
     """Read image files of handwritten digits as a batch of MNIST-style images.
 
     Parameters
@@ -142,10 +152,12 @@ def load_digit_images(paths, *, invert="auto", normalize="auto"):
         Image files (PNG, JPEG, or anything Pillow reads), one digit each.
     invert, normalize : {"auto", True, False}, default="auto"
         As in :func:`prepare_digit`.
+    shape : tuple of (int, int), default=(28, 28)
+        ``(height, width)`` of each result, as in :func:`prepare_digit`.
 
     Returns
     -------
-    digits : ndarray of shape (n_files, 28, 28), dtype uint8
+    digits : ndarray of shape (n_files, height, width), dtype uint8
         Ready for :func:`skmnist.make_mnist_pipeline`'s ``predict``.
 
     Raises
@@ -172,10 +184,12 @@ def load_digit_images(paths, *, invert="auto", normalize="auto"):
     >>> load_digit_images([path]).shape
     (1, 28, 28)
     """
+    shape = _check_shape(shape)
     digits = [
-        load_digit_image(path, invert=invert, normalize=normalize) for path in paths
+        load_digit_image(path, invert=invert, normalize=normalize, shape=shape)
+        for path in paths
     ]
-    return np.stack(digits) if digits else np.zeros((0, SIZE, SIZE), np.uint8)
+    return np.stack(digits) if digits else np.zeros((0, *shape), np.uint8)
 
 
 # -- reading and converting ------------------------------------------------------
@@ -266,6 +280,18 @@ def _border(pixels):
     return np.concatenate([pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]])
 
 
+def _check_shape(shape):
+    try:
+        height, width = (int(side) for side in shape)
+    except (TypeError, ValueError):
+        height = width = 0
+    if min(height, width) < 1:
+        raise ValueError(
+            f"shape must be (height, width), two whole numbers >= 1; got {shape!r}"
+        )
+    return height, width
+
+
 def _check_option(name, value):
     if not any(value is option or value == option for option in _OPTIONS):
         raise ValueError(f"{name} must be 'auto', True or False, got {value!r}")
@@ -274,16 +300,18 @@ def _check_option(name, value):
 # -- the MNIST normalization -----------------------------------------------------
 
 
-def _normalize(ink):
-    """Bright-on-black ink of any size -> 28x28 float, MNIST-style."""
+def _normalize(ink, shape=(SIZE, SIZE)):
+    """Bright-on-black ink of any size -> float image of `shape`, MNIST-style."""
     ink = _resize(ink, _shrunk_shape(ink.shape, _WORKING_SIZE))
     ink = _clean(ink)
     rows, cols = np.nonzero(ink)
     ink = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    ink = _resize(ink, _fit_shape(ink.shape, BOX))
+    # MNIST's 20-pixel box in its 28-pixel field, in proportion for other fields
+    box = BOX if shape == (SIZE, SIZE) else max(1, round(min(shape) * BOX / SIZE))
+    ink = _resize(ink, _fit_shape(ink.shape, box))
     ink = np.clip(ink, 0.0, None)
     ink /= ink.max()  # anti-aliasing dims thin strokes: restore full intensity
-    return _paste_centred(ink)
+    return _paste_centred(ink, shape)
 
 
 def _clean(ink):
@@ -328,15 +356,17 @@ def _resize(pixels, shape):
     return np.asarray(resized, dtype=np.float64)
 
 
-def _paste_centred(digit):
-    """Place ``digit`` in a 28x28 field with its centre of mass at the centre."""
+def _paste_centred(digit, shape=(SIZE, SIZE)):
+    """Place ``digit`` in a field of `shape` with its centre of mass at the centre."""
     from scipy import ndimage
 
     height, width = digit.shape
     com_row, com_col = ndimage.center_of_mass(digit)
+    # MNIST's centre is (14, 14) in pixel-index coordinates: half the side
+    centre_row, centre_col = shape[0] * CENTRE / SIZE, shape[1] * CENTRE / SIZE
     # clamp: a lopsided digit is moved as far as it can go without being cut
-    top = int(np.clip(round(CENTRE - com_row), 0, SIZE - height))
-    left = int(np.clip(round(CENTRE - com_col), 0, SIZE - width))
-    field = np.zeros((SIZE, SIZE))
+    top = int(np.clip(round(centre_row - com_row), 0, shape[0] - height))
+    left = int(np.clip(round(centre_col - com_col), 0, shape[1] - width))
+    field = np.zeros(shape)
     field[top : top + height, left : left + width] = digit
     return field

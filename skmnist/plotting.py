@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from skmnist._images import as_image_batch
 from skmnist._utils import is_positive_int, labels_from_proba
 
 __all__ = ["DigitGridDisplay", "MisclassifiedDisplay", "TrainingCurvesDisplay"]
@@ -220,7 +221,7 @@ class DigitGridDisplay:
         display : DigitGridDisplay
             Object that stores computed values.
         """
-        images = _as_image_batch(self.images)
+        images = as_image_batch(self.images)
         titles, wrong = _titles(len(images), y_true=self.y_true, y_pred=self.y_pred)
         self.axes_, self.images_ = _plot_grid(
             images, titles, wrong, ax=ax, n_cols=n_cols, cmap=cmap
@@ -266,7 +267,7 @@ class DigitGridDisplay:
             The display, drawn.
         """
         _check_n(n)
-        images = _as_image_batch(images)[:n]
+        images = as_image_batch(images)[:n]
         display = cls(
             images,
             y_true=_head(y_true, n, len(images)),
@@ -382,7 +383,7 @@ class MisclassifiedDisplay:
         display : MisclassifiedDisplay
             Object that stores computed values.
         """
-        images = _as_image_batch(self.images)
+        images = as_image_batch(self.images)
         if len(images) == 0:
             self.axes_, self.images_ = _plot_nothing(ax, "No misclassified images")
         else:
@@ -444,7 +445,7 @@ class MisclassifiedDisplay:
             The display, drawn.
         """
         _check_n(n)
-        images = _as_image_batch(images)
+        images = as_image_batch(images)
         y_true = np.asarray(y_true)
         y_proba = np.asarray(y_proba, dtype=float)
         if y_proba.ndim != 2 or not len(images) == len(y_true) == len(y_proba):
@@ -533,23 +534,6 @@ def _check_history(history):
 def _check_n(n):
     if not is_positive_int(n):
         raise ValueError(f"n must be a whole number >= 1 (images shown), got {n!r}")
-
-
-def _as_image_batch(images):
-    """(n, h, w), (n, h, w, 1) or square (n, h*w) -> (n, h, w) array."""
-    images = np.asarray(images)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim == 2:
-        side = math.isqrt(images.shape[1])
-        if side * side == images.shape[1]:
-            images = images.reshape(len(images), side, side)
-    if images.ndim != 3:
-        raise ValueError(
-            "expected images of shape (n, height, width), (n, height, width, 1) or "
-            f"(n, side * side), got shape {images.shape}"
-        )
-    return images
 
 
 def _head(values, n, n_images):

@@ -10,9 +10,6 @@ fast to import) without TensorFlow.
 """
 
 import math
-import os
-import sys
-import warnings
 from numbers import Real
 
 import numpy as np
@@ -27,6 +24,13 @@ from skmnist._compat import (
     _fit_context,
     validate_data,
 )
+from skmnist._images import (
+    PixelScaleWarning,
+    check_pixel_range,
+    learn_scale,
+    pixel_range,
+    square_image_shape,
+)
 from skmnist._utils import is_positive_int
 
 __all__ = ["ImageFlattener", "ImageReshaper", "PixelScaleWarning"]
@@ -35,37 +39,6 @@ _ACCEPTED_SHAPES = (
     "(n_samples, height, width), (n_samples, height, width, 1) "
     "or (n_samples, height * width)"
 )
-
-# Dtypes that state a bit depth, (kind, itemsize) -> scale: bool, uint8 and uint16
-# (either byte order), read by their full range as scikit-image's ``dtype_range``
-# does. Other integers (int64 is what ``astype(int)`` and Python lists give) say
-# nothing about the pixels' depth and are read by their values, as floats are.
-_DTYPE_SCALES = {("b", 1): 1.0, ("u", 1): 255.0, ("u", 2): 65535.0}
-
-# Relative slack on range comparisons, so that float round-off (a MinMaxScaler's
-# 1.0000000000000002) is not taken for data above the scale.
-_RTOL = 1e-6
-
-
-class PixelScaleWarning(UserWarning):
-    """Pixel values look scaled differently from what the transformer expects.
-
-    Raised by :class:`ImageFlattener` and :class:`ImageReshaper` when every pixel of
-    ``X`` would land below 1/255 after scaling: typically images already divided
-    by 255 given to a transformer fitted on 0-255 intensities. Turn it into an
-    error with ``warnings.simplefilter("error", PixelScaleWarning)``.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> from skmnist import ImageFlattener, PixelScaleWarning
-    >>> flattener = ImageFlattener().fit([[[0, 255]]])  # 8-bit intensities
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     _ = flattener.transform([[[0.0, 1.0]]])  # already divided by 255
-    >>> caught[0].category is PixelScaleWarning
-    True
-    """
 
 
 class _BaseImageTransformer(TransformerMixin, BaseEstimator):
@@ -106,12 +79,16 @@ class _BaseImageTransformer(TransformerMixin, BaseEstimator):
         self._check_image_shape()
         X = self._validate_images(X, reset=True)
         image_shape = self._infer_image_shape(X)
-        high = _pixel_max(X, type(self).__name__)
+        name = type(self).__name__
+        low, high = pixel_range(X)
         if isinstance(self.scale, str):  # "auto"
-            self.scale_ = _auto_scale(X.dtype, high, type(self).__name__)
+            self.scale_ = learn_scale(X.dtype, high, name)
         else:
             self.scale_ = float(self.scale)
-        self._check_against_scale(high, fitting=X.dtype)
+        # strays are only warned about here: fit returns no pixels
+        check_pixel_range(
+            X, low, high, self.scale_, name, scale_param=self.scale, fitting=X.dtype
+        )
         self.image_shape_ = image_shape
         self.n_features_in_ = math.prod(image_shape)
         return self
@@ -171,13 +148,16 @@ class _BaseImageTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_images(X, reset=False)
         self._check_fitted_shape(X)
-        self._check_against_scale(_pixel_max(X, type(self).__name__), fitting=None)
+        name = type(self).__name__
+        clip = check_pixel_range(X, *pixel_range(X), self.scale_, name)
         Xt = np.empty(output_shape(X.shape[0]), dtype=np.float32)
         # Cast straight into the output: a reshape of a fresh C-contiguous array is a
         # view, so no intermediate copy (least of all a float64 one) is made.
         np.copyto(Xt.reshape(X.shape), X, casting="unsafe")
         if self.scale_ != 1.0:
             Xt /= np.float32(self.scale_)
+        if clip:  # stray pixels outside [0, scale_], warned about
+            np.clip(Xt, np.float32(0.0), np.float32(1.0), out=Xt)
         return Xt
 
     def _images_in_input_units(self, X):
@@ -234,24 +214,6 @@ class _BaseImageTransformer(TransformerMixin, BaseEstimator):
             )
         return X
 
-    def _check_against_scale(self, high, *, fitting):
-        """Refuse pixels above the scale; warn when all of them would be < 1/255.
-
-        `fitting` is the dtype of the data in ``fit``, None in ``transform``.
-        """
-        name, scale = type(self).__name__, self.scale_
-        if high > scale * (1 + _RTOL):
-            if fitting is not None:  # only an explicit scale can be exceeded in fit
-                raise ValueError(
-                    f"X has pixel values above scale: found maximum {high} > "
-                    f"scale={self.scale}; pass already-scaled data with scale=1.0, "
-                    "set scale to the largest possible intensity (e.g. 65535.0 for "
-                    "16-bit images), or use scale='auto'."
-                )
-            raise ValueError(_above_scale_message(name, high, scale))
-        if 0 < high and high * 255 <= scale:
-            _warn(_looks_rescaled_message(name, high, scale, self.scale, fitting))
-
     def _infer_image_shape(self, X):
         """Return ``(height, width)`` of the images in validated `X`."""
         given = None if self.image_shape is None else tuple(map(int, self.image_shape))
@@ -272,8 +234,7 @@ class _BaseImageTransformer(TransformerMixin, BaseEstimator):
                     "matching image_shape or None."
                 )
             return given
-        side = math.isqrt(n_features)
-        return (side, side) if side * side == n_features else (1, n_features)
+        return square_image_shape(n_features)
 
     def _check_fitted_shape(self, X):
         """Refuse images of another shape than the ones seen in fit."""
@@ -343,35 +304,46 @@ class ImageFlattener(_BaseImageTransformer):
 
     Notes
     -----
-    **The pixel scale learned by** ``scale="auto"``, from the dtype where it
-    states a bit depth (scikit-image's ``dtype_range``), else from the values:
+    **The pixel scale learned by** ``scale="auto"``: from the dtype where it
+    states a bit depth, else from the data's own maximum, rounded up to the bit
+    depth it reaches (so data in their natural units train as well as the same
+    data pre-scaled):
 
-    =================================  ==========  ================================
-    data seen in ``fit``               ``scale_``  because
-    =================================  ==========  ================================
-    bool                               1           False/True
-    integers holding only 0 and 1      1           binary images (thresholded)
-    uint8                              255         8-bit images, as MNIST
-    uint16                             65535       16-bit images
-    other ints and floats, max <= 1    1           already scaled: ``X / 255``,
-                                                   ``MinMaxScaler`` output
-    other ints and floats, max <= 255  255         8-bit intensities, as openml's
-                                                   float64 MNIST or ``astype(int)``
-    other ints and floats, max > 255   error       ambiguous: pass ``scale=``
-    =================================  ==========  ================================
+    ==================================  ==========  ===============================
+    data seen in ``fit``                ``scale_``  because
+    ==================================  ==========  ===============================
+    bool, integers holding only 0, 1    1           binary images (thresholded)
+    uint8                               255         8-bit images, as MNIST
+    other dtypes, max <= 1              1           already scaled: ``X / 255``,
+                                                    ``MinMaxScaler`` output
+    other dtypes, max in (127.5, 255]   255         8-bit values in floats, int64
+                                                    (``astype(int)``) or uint16
+    max in ``(2**b / 2, 2**b - 1]``     2**b - 1    b-bit images, b = 10, 12, 14
+                                                    or 16 (e.g. 12-bit in uint16)
+    any other max                       the max     the data's own units:
+                                                    ``load_digits``'s 0-16 -> 16
+    ==================================  ==========  ===============================
 
-    An all-zero batch tells nothing: integers that state their depth still get
-    it; other data get ``scale_=1`` and a :class:`PixelScaleWarning`.
+    An all-zero batch tells nothing: uint8 and uint16 get their dtype's range;
+    other data get ``scale_=1`` and a :class:`PixelScaleWarning`.
 
-    **Data that contradict the scale** (checked in ``fit`` for a numeric `scale`,
-    and in ``transform`` against ``scale_``; one ``max`` reduction of `X`):
+    **Data that contradict the scale** are judged by the bulk of the batch, not
+    its single brightest pixel (checked in ``fit`` for a numeric `scale`, and in
+    ``transform`` against ``scale_``):
 
-    - values above ``scale_`` raise a ``ValueError``: the output would leave
-      [0, 1], a certain error (e.g. 0-255 pixels after fitting on ``X / 255``);
-    - values that would all land below 1/255 (maximum ``<= scale_ / 255``) give a
+    - pixels above ``scale_`` that are at most a tenth of the batch's non-zero
+      pixels are strays (after a ``MinMaxScaler``, test pixels that were always
+      dark in its fit): they are clipped to ``scale_`` (output 1) with one
+      :class:`PixelScaleWarning`;
+    - more of them mean the batch is in other units (e.g. 0-255 pixels after
+      fitting on ``X / 255``): a ``ValueError``;
+    - negative pixels follow the same rule: a few are clipped to 0 with the
+      warning (a ``MinMaxScaler``'s test pixels darker than any in its fit),
+      more raise a ``ValueError``;
+    - pixels that would all land below 1/255 (maximum ``<= scale_ / 255``) give a
       :class:`PixelScaleWarning`: typically ``X / 255`` after fitting on 0-255
       pixels, but a blank or very faint batch can look the same, so it is not an
-      error. Both messages say how to fix the data or the fit.
+      error. The messages say how to fix the data or the fit.
 
     Transformers pickled before ``scale_`` existed (``scale=255.0``) load with
     ``scale_ = scale``.
@@ -417,12 +389,14 @@ class ImageFlattener(_BaseImageTransformer):
         Raises
         ------
         ValueError
-            If pixel values exceed ``scale_`` (see Notes of the class).
+            If more than a tenth of the non-zero pixels exceed ``scale_``
+            (see Notes of the class).
 
         Warns
         -----
         PixelScaleWarning
-            If every pixel would land below 1/255 (see Notes of the class).
+            If every pixel would land below 1/255, or if a few stray pixels
+            above ``scale_`` were clipped (see Notes of the class).
         """
         return self._scaled_float32(X, lambda n: (n, self.n_features_in_))
 
@@ -484,8 +458,9 @@ class ImageReshaper(_BaseImageTransformer, auto_wrap_output_keys=None):
 
     Notes
     -----
-    Values above ``scale_`` raise a ``ValueError``; data that would all land below
-    1/255 give a :class:`PixelScaleWarning` (details in :class:`ImageFlattener`).
+    A few stray pixels above ``scale_`` are clipped with a warning, a batch mostly
+    above it raises a ``ValueError``, and data that would all land below 1/255
+    give a :class:`PixelScaleWarning` (details in :class:`ImageFlattener`).
 
     **The output is 4-D**, unusual for a scikit-learn transformer.
     :meth:`get_feature_names_out` names the ``height * width`` pixels as the
@@ -529,12 +504,14 @@ class ImageReshaper(_BaseImageTransformer, auto_wrap_output_keys=None):
         Raises
         ------
         ValueError
-            If pixel values exceed ``scale_`` (see :class:`ImageFlattener`).
+            If more than a tenth of the non-zero pixels exceed ``scale_``
+            (see :class:`ImageFlattener`).
 
         Warns
         -----
         PixelScaleWarning
-            If every pixel would land below 1/255 (see :class:`ImageFlattener`).
+            If every pixel would land below 1/255, or if a few stray pixels
+            above ``scale_`` were clipped (see :class:`ImageFlattener`).
         """
         return self._scaled_float32(X, lambda n: (n, *self.image_shape_, 1))
 
@@ -581,129 +558,6 @@ class ImageReshaper(_BaseImageTransformer, auto_wrap_output_keys=None):
                 "pixel."
             )
         return self
-
-
-# -- range helpers -------------------------------------------------------------------
-
-
-def _pixel_max(X, name):
-    """The largest pixel of `X` as a float; refuse negative pixels.
-
-    Two reductions, no temporary copy of `X` (NaN and inf are refused before).
-    """
-    low, high = X.min(), X.max()
-    if low < 0:
-        raise ValueError(
-            f"Negative values in data passed to {name}: found minimum {float(low)}, "
-            "but pixel values must be non-negative intensities. Shift or clip the "
-            "data first, e.g. np.clip(X, 0, None) (with a MinMaxScaler in front, "
-            "use MinMaxScaler(clip=True))."
-        )
-    return float(high)
-
-
-def _auto_scale(dtype, high, name):
-    """The pixel scale ``scale="auto"`` learns from `X`'s dtype and maximum."""
-    if dtype.kind in "biu" and high == 1:
-        return 1.0  # 0/1 binary images, in any integer dtype
-    if (dtype.kind, dtype.itemsize) in _DTYPE_SCALES:
-        return _DTYPE_SCALES[dtype.kind, dtype.itemsize]
-    if high == 0:
-        _warn(
-            f"X passed to {name}.fit is all zeros, so its pixel scale cannot be "
-            "learned; assuming pixels in [0, 1] (scale_=1.0). Pass scale= "
-            "explicitly (e.g. scale=255.0 for 8-bit intensities) or fit on "
-            "images with ink."
-        )
-        return 1.0
-    if high <= 1 + _RTOL:
-        return 1.0
-    if high <= 255 * (1 + _RTOL):
-        return 255.0
-    raise ValueError(
-        f"X has pixel values up to {high} ({dtype}), beyond the 8-bit range "
-        f"0-255, so {name}(scale='auto') cannot tell their scale. Pass the largest "
-        "possible intensity explicitly, e.g. scale=65535.0 for 16-bit images "
-        "(or convert them to uint16), or scale=float(X.max()) to scale by the "
-        "data's own maximum."
-    )
-
-
-def _warn(message):
-    """Warn with a :class:`PixelScaleWarning` pointing at the caller's line.
-
-    The caller is the first frame outside this module and scikit-learn (whose
-    ``set_output`` and ``_fit_context`` wrappers, and pipelines, sit in between).
-    """
-    level, frame = 1, sys._getframe(1)
-    while frame is not None and (
-        frame.f_code.co_filename == __file__
-        or f"{os.sep}sklearn{os.sep}" in frame.f_code.co_filename
-    ):
-        level, frame = level + 1, frame.f_back
-    warnings.warn(message, PixelScaleWarning, stacklevel=level + 1)
-
-
-def _describe_scale(scale):
-    return {
-        1.0: "pixels within [0, 1]",
-        255.0: "8-bit intensities, 0-255",
-        65535.0: "16-bit intensities, 0-65535",
-    }.get(scale, f"pixels within [0, {scale:g}]")
-
-
-def _above_scale_message(name, high, scale):
-    message = (
-        f"X has pixel values up to {high}, above the scale {name} was fitted with "
-        f"(scale_={scale}: {_describe_scale(scale)}). "
-    )
-    if scale == 1.0 and high <= 255:
-        message += (
-            "If they are 8-bit intensities, divide them by 255 as the data seen in "
-            "fit were (X / 255), or refit on data in these units. With a "
-            "MinMaxScaler in front, test pixels brighter than any seen in its fit "
-            "exceed 1: use MinMaxScaler(clip=True)."
-        )
-    else:
-        message += (
-            "Pass them in the units of the data seen in fit, or refit on data in "
-            "these units (with scale=65535.0 for 16-bit images)."
-        )
-    return message
-
-
-def _looks_rescaled_message(name, high, scale, scale_param, fitting):
-    """`fitting` is the dtype of the data in ``fit``, None in ``transform``."""
-    summary = (
-        f"All pixel values of X lie in [0, {high}], but {name} "
-        f"{'was fitted with' if fitting is None else 'uses'} scale_={scale} "
-        f"({_describe_scale(scale)}): divided by it, every pixel lands below 1/255 "
-        "and a network sees nearly blank images. "
-    )
-    if fitting is not None and scale_param != "auto":
-        return summary + (
-            f"If the data are already scaled, pass scale=1.0 or scale='auto' "
-            f"instead of scale={scale_param}."
-        )
-    if fitting is not None and fitting.kind == "u":  # uint16 holding 8-bit values
-        return summary + (
-            f"If these are 8-bit intensities stored as {fitting}, pass scale=255.0 "
-            "(or X.astype(np.uint8))."
-        )
-    if fitting is not None:  # floats in [0, 1/255]
-        return summary + (
-            "If the data were divided by 255 twice (X / 255 / 255), divide them once."
-        )
-    if high <= 1:
-        return summary + (
-            "The data look already scaled (e.g. X / 255): pass them in the units "
-            f"of the data seen in fit (X * {scale:g}), or refit on data in these "
-            "units."
-        )
-    return summary + (
-        "Pass them in the units of the data seen in fit, or refit on data in "
-        "these units."
-    )
 
 
 def _check_batch_ndim(X):

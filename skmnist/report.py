@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from skmnist._class_names import class_names
 from skmnist._io import atomic_write
 from skmnist._utils import is_positive_int, labels_from_proba
 
@@ -118,6 +119,7 @@ or (n_samples, 784)
     # the same rule as predict(): the class of the highest probability
     y_pred = labels_from_proba(classifier.classes_, y_proba)
     context = {
+        "names": class_names(estimator),
         "estimator": estimator,
         "classifier": classifier,
         "X_test": X_test,
@@ -189,7 +191,7 @@ def _dataset_section(ctx):
     rows += [
         ("Test images", f"{len(images):,}"),
         ("Test image shape", " × ".join(map(str, images.shape[1:]))),
-        ("Classes", ", ".join(map(str, classifier.classes_))),
+        ("Classes", ", ".join(ctx["names"])),
     ]
     return _section("dataset", "Dataset", _key_value_table(rows))
 
@@ -267,7 +269,7 @@ def _metrics_section(ctx):
     from sklearn.metrics import classification_report
 
     labels = ctx["classifier"].classes_
-    names = [str(label) for label in labels]
+    names = ctx["names"]
     report = classification_report(
         ctx["y_test"],
         ctx["y_pred"],
@@ -301,7 +303,7 @@ def _confusion_section(ctx):
         "share of its row. Hover a cell for details.</p>"
     )
     return _section(
-        "confusion", "Confusion matrix", note + _confusion_table(matrix, labels)
+        "confusion", "Confusion matrix", note + _confusion_table(matrix, ctx["names"])
     )
 
 
@@ -343,8 +345,8 @@ def _digits_section(ctx):
     figure = _grid_figure(n_sample, n_cols=10)
     DigitGridDisplay.from_predictions(
         ctx["X_test"][:n_sample],
-        ctx["y_test"][:n_sample],
-        ctx["y_pred"][:n_sample],
+        _named(ctx, ctx["y_test"][:n_sample]),
+        _named(ctx, ctx["y_pred"][:n_sample]),
         ax=figure.axes,
     )
     parts.append(_image(figure, f"The first {n_sample} test digits"))
@@ -355,9 +357,9 @@ def _digits_section(ctx):
         figure = _grid_figure(n_wrong, n_cols=12)
         MisclassifiedDisplay.from_predictions(
             ctx["X_test"],
-            ctx["y_test"],
+            _named(ctx, ctx["y_test"]),
             ctx["y_proba"],
-            classes=ctx["classifier"].classes_,
+            classes=np.asarray(ctx["names"], dtype=object),
             n=n_wrong,
             ax=figure.axes,
         )
@@ -367,6 +369,12 @@ def _digits_section(ctx):
         )
         parts.append(_image(figure, f"The {n_wrong} most confident mistakes"))
     return _section("digits", "Digits", "".join(parts))
+
+
+def _named(ctx, labels):
+    """Labels as the names of their classes (the labels as text when unnamed)."""
+    name_of = dict(zip(ctx["classifier"].classes_.tolist(), ctx["names"], strict=True))
+    return np.asarray([name_of[label] for label in labels.tolist()], dtype=object)
 
 
 def _environment_section():

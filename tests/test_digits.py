@@ -149,3 +149,18 @@ def test_unreadable_and_missing_files(tmp_path):
     Image.fromarray(np.full((30, 30), 255, dtype=np.uint8)).save(blank)
     with pytest.raises(ValueError, match="blank.png.*no digit"):
         load_digit_image(blank)
+
+
+def test_digits_are_prepared_to_the_models_shape():
+    """A model trained on 8x8 images gets 8x8 digits (issue 22)."""
+    digit = prepare_digit(bar(), shape=(8, 8))
+    assert digit.shape == (8, 8) and digit.dtype == np.uint8
+    rows, cols = np.nonzero(digit)
+    assert rows.max() - rows.min() + 1 == 6  # MNIST's 20/28 of the field
+    assert digit.max() == 255
+    assert prepare_digit(bar(), shape=(28, 28)).shape == (28, 28)  # the default
+    assert prepare_digit(np.zeros((8, 8)), normalize=False, shape=(8, 8)).max() == 0
+    with pytest.raises(ValueError, match="wrong shape.*must be 8x8"):
+        prepare_digit(bar(), normalize=False, shape=(8, 8))
+    with pytest.raises(ValueError, match="shape must be"):
+        prepare_digit(bar(), shape=(8, 0))

@@ -256,6 +256,32 @@ def test_predictor_checks_inputs_as_the_pipeline_does(exported, mnist):
         clf.predict(mnist.X_test[:2] / 255.0)  # already scaled: nearly blank
 
 
+def test_predictor_clips_stray_pixels_as_the_pipeline_does(tmp_path):
+    """The shared image rules: a few pixels above the scale are clipped, warned."""
+    from sklearn.preprocessing import MinMaxScaler
+
+    from skmnist import PixelScaleWarning
+
+    X, y = load_digits(return_X_y=True)
+    scaler = MinMaxScaler().fit(X[:100])
+    pipe = make_mnist_pipeline(hidden_layer_sizes=(8,), epochs=1, random_state=0)
+    pipe.fit(scaler.transform(X[:100]), y[:100])
+    clf = OnnxClassifier(export_onnx(pipe, tmp_path / "digits.onnx"))
+    X_test = scaler.transform(X[100:300])
+    # pixels darker or brighter than any in the scaler's 100 images
+    assert X_test.max() > 1 and X_test.min() < 0
+
+    with pytest.warns(PixelScaleWarning, match=r"clipped to \[0, 1\]") as onnx_warned:
+        onnx_proba = clf.predict_proba(X_test)
+    with pytest.warns(PixelScaleWarning, match=r"clipped to \[0, 1\]") as keras_warned:
+        keras_proba = pipe.predict_proba(X_test)
+    assert len(onnx_warned) == len(keras_warned) == 1
+    np.testing.assert_allclose(onnx_proba, keras_proba, atol=1e-5)
+    np.testing.assert_allclose(
+        clf.predict_proba(np.clip(X_test, 0, 1)), onnx_proba, atol=1e-6
+    )
+
+
 def test_predictor_refuses_other_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="skmnist export"):
         OnnxClassifier(tmp_path / "missing.onnx")

@@ -237,12 +237,6 @@ def test_fit_refuses_input_not_matching_image_shape(X, msg):
             id="negative",
         ),
         pytest.param(
-            [[300, 1]],
-            r"values up to 300.0 \(int64\), beyond the 8-bit range 0-255, so "
-            r"ImageFlattener\(scale='auto'\) cannot tell .* scale=65535.0",
-            id="above-255",
-        ),
-        pytest.param(
             [["a", "b"]], "dtype='numeric' is not compatible with .*strings", id="str"
         ),
         pytest.param(
@@ -280,7 +274,7 @@ def test_explicit_scale_refuses_values_above_it():
 
 
 def test_transform_rejects_bad_values_too(blank):
-    flattener = ImageFlattener().fit(blank(1, 2, 2))
+    flattener = ImageFlattener().fit(blank(1, 2, 2))  # uint8: scale_ 255
     msg = r"values up to 256.0, above the scale .* \(scale_=255.0: 8-bit"
     with pytest.raises(ValueError, match=msg):
         flattener.transform(np.full((1, 2, 2), 256))
@@ -343,7 +337,7 @@ def test_feature_names_follow_row_major_order(images):
     X = (10 * rows + cols)[np.newaxis]
     flattener = ImageFlattener().fit(X)
 
-    Xt = flattener.transform(X) * 255
+    Xt = flattener.transform(X) * flattener.scale_  # 34, the max: its own units
     for i, name in enumerate(flattener.get_feature_names_out()):
         assert name == f"pixel_r{i // width}_c{i % width}"
         assert round(float(Xt[0, i])) == 10 * (i // width) + i % width
@@ -466,6 +460,22 @@ def _mnist_like(n=4, seed=0):
         pytest.param(lambda X: (X > 127) * 1.0, 1.0, id="binarized-float"),
         pytest.param(lambda X: X.astype(np.uint16) * 257, 65535.0, id="uint16"),
         pytest.param(lambda X: X.astype(">u2") * 257, 65535.0, id="uint16-big-end"),
+        # values in their own units (issue 22): the depth they reach, or their max
+        pytest.param(lambda X: X.astype(np.uint16), 255.0, id="8-bit-in-uint16"),
+        pytest.param(
+            lambda X: (X.astype(int) * 4095 // 255).astype(np.uint16),
+            4095.0,
+            id="12-bit-uint16",
+        ),
+        pytest.param(
+            lambda X: np.round(X * (1023 / 255)).astype(np.float32),
+            1023.0,
+            id="10-bit-float",
+        ),
+        pytest.param(lambda X: X.astype(int) * 4095 // 255, 4095.0, id="12-bit-int"),
+        pytest.param(lambda X: X // 16.0 + X // 255, 16.0, id="0-16-float"),
+        pytest.param(lambda X: X.astype(int) // 16 + X // 255, 16.0, id="0-16-int"),
+        pytest.param(lambda X: X * 300.0, 255.0 * 300, id="beyond-16-bit"),
     ],
 )
 @pytest.mark.parametrize("Transformer", TRANSFORMERS)
@@ -522,26 +532,20 @@ def test_all_zero_batch_without_a_typed_dtype_warns(dtype):
     assert flattener.scale_ == 1.0
 
 
-@pytest.mark.parametrize("high", [255.5, 4095.0])
-def test_auto_refuses_floats_beyond_8_bits(high):
-    X = np.array([[[0.0, high]]])
-    msg = r"up to .* \(float64\), beyond the 8-bit range 0-255, .* scale=65535.0"
-    with pytest.raises(ValueError, match=msg):
-        ImageFlattener().fit(X)
-    # the ways out named by the message work
-    assert ImageFlattener(scale=4095.0).fit(X).transform(X).max() <= 1.0
-    assert ImageFlattener(scale=float(X.max())).fit_transform(X).max() == 1.0
-
-
-def test_uint16_holding_8_bit_values_warns_at_fit():
-    X = _mnist_like().astype(np.uint16)
-    msg = r"8-bit intensities stored as uint16, pass scale=255.0"
-    with pytest.warns(PixelScaleWarning, match=msg):
-        flattener = ImageFlattener().fit(X)
-    assert flattener.scale_ == 65535.0  # the dtype's range, as scikit-image reads it
+def test_uint16_holding_8_bit_values_is_read_as_8_bit():
+    X = _mnist_like()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert ImageFlattener(scale=255.0).fit_transform(X).max() == 1.0
+        flattener = ImageFlattener().fit(X.astype(np.uint16))
+    assert flattener.scale_ == 255.0
+    assert_array_equal(
+        flattener.transform(X.astype(np.uint16)), ImageFlattener().fit_transform(X)
+    )
+
+
+def test_explicit_scale_still_reads_uint16_by_its_dtype():
+    X = _mnist_like().astype(np.uint16) * 257
+    assert ImageFlattener(scale=65535.0).fit_transform(X).max() == 1.0
 
 
 def test_explicit_scale_too_large_for_the_data_warns_at_fit():
@@ -596,17 +600,47 @@ def test_8_bit_data_after_fitting_on_scaled_is_an_error(Transformer):
         transformer.transform(_mnist_like(seed=1))
 
 
-def test_minmax_scaler_test_pixels_above_one_are_refused_with_the_way_out():
+def test_minmax_scaler_stray_test_pixels_are_clipped_with_one_warning():
     X_train = _mnist_like()
     X_test = X_train.copy()
     X_test[:, 0, 0] = 7  # a pixel always 0 in the training images
     flat = X_train.reshape(len(X_train), -1)
     flattener = ImageFlattener().fit(MinMaxScaler().fit_transform(flat))
     leaky = MinMaxScaler().fit(flat).transform(X_test.reshape(len(X_test), -1))
-    with pytest.raises(ValueError, match=r"MinMaxScaler\(clip=True\)"):
-        flattener.transform(leaky)
+    assert leaky.max() == 7.0
+    msg = r"^4 above the scale \(up to 7\) of the .* non-zero pixels .* \[0, 1\]"
+    with pytest.warns(PixelScaleWarning, match=msg) as record:
+        Xt = flattener.transform(leaky)
+    assert len(record) == 1 and record[0].filename == __file__
+    assert Xt.max() == 1.0
+    assert_array_equal(Xt[:, 0], 1.0)
+    assert_array_equal(Xt[:, 1:], flattener.transform(np.minimum(leaky, 1))[:, 1:])
+    # the way out the warning names is silent
     clipped = MinMaxScaler(clip=True).fit(flat)
-    assert flattener.transform(clipped.transform(X_test.reshape(4, -1))).max() == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert flattener.transform(clipped.transform(X_test.reshape(4, -1))).max() == 1
+
+
+@pytest.mark.parametrize("Transformer", TRANSFORMERS)
+def test_stray_negative_pixels_are_clipped_to_zero(Transformer):
+    X = _mnist_like() / 255.0
+    transformer = Transformer().fit(X)
+    X_test = X.copy()
+    X_test[:, 0, 0] = -0.25  # a MinMaxScaler's test pixel darker than its fit's
+    with pytest.warns(PixelScaleWarning, match=r"^4 below 0 \(down to -0.25\)"):
+        Xt = transformer.transform(X_test)
+    assert_array_equal(Xt, transformer.transform(np.clip(X_test, 0, 1)))
+
+
+@pytest.mark.parametrize("Transformer", TRANSFORMERS)
+def test_a_batch_mostly_above_the_scale_is_an_error(Transformer):
+    """Strays are a few pixels; a batch in brighter units is a contradiction."""
+    X = _mnist_like() // 16.0  # 0-15 floats: scale_ 15
+    transformer = Transformer().fit(X)
+    assert transformer.scale_ == 15.0
+    with pytest.raises(ValueError, match=r"above the scale .* non-zero pixels lie"):
+        transformer.transform(_mnist_like())  # the same images in 0-255
 
 
 @pytest.mark.parametrize(
@@ -776,3 +810,41 @@ def test_default_pipeline_trains_as_well_on_scaled_floats(stratified_split, mnis
         on_uint8.predict(X_test[:50] / 255.0)
     with pytest.raises(ValueError, match="X / 255"):
         on_scaled.predict(X_test[:50])
+
+
+# -- data in their own units train as the same data pre-scaled (issue 22) ---------
+
+
+def test_load_digits_in_its_own_units_trains_as_divided_by_16():
+    from sklearn.datasets import load_digits
+
+    from skmnist import make_mnist_pipeline
+
+    digits = load_digits()
+    X, y = digits.images, digits.target  # floats 0-16
+    assert_array_equal(
+        ImageFlattener().fit_transform(X), ImageFlattener().fit_transform(X / 16)
+    )
+    params = {"hidden_layer_sizes": (16,), "epochs": 3, "random_state": 0}
+    own = make_mnist_pipeline(**params).fit(X[:1000], y[:1000])
+    scaled = make_mnist_pipeline(**params).fit(X[:1000] / 16, y[:1000])
+    assert own[0].scale_ == 16.0
+    assert_allclose(
+        own.predict_proba(X[1000:]), scaled.predict_proba(X[1000:] / 16), atol=1e-6
+    )
+
+
+def test_minmax_scaler_in_front_scores_with_one_warning(mnist):
+    from skmnist import make_mnist_pipeline
+
+    X = mnist.X_train[:2000].reshape(2000, -1)
+    X_test = mnist.X_test[:2000].reshape(2000, -1)
+    pipe = make_pipeline(
+        MinMaxScaler(), make_mnist_pipeline(epochs=5, random_state=0)
+    ).fit(X, mnist.y_train[:2000])
+    assert pipe[0].transform(X_test).max() > 1  # pixels dark in all 2,000 images
+
+    with pytest.warns(PixelScaleWarning, match="clipped to") as record:
+        accuracy = pipe.score(X_test, mnist.y_test[:2000])
+    assert len(record) == 1
+    assert accuracy > 0.8

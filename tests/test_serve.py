@@ -396,7 +396,8 @@ def test_create_app_refuses_what_it_cannot_serve(tmp_path, fitted_pipeline):
     with pytest.raises(ValueError, match="cannot serve this Pipeline: it is not a fit"):
         create_app(make_mnist_pipeline())
     flat = LogisticRegression().fit(np.eye(10), np.arange(10))  # 10 features
-    with pytest.raises(ValueError, match="fails on a 28x28 uint8 image"):
+    # served at the shape it was fitted on (10 features: a 1x10 image), it fails
+    with pytest.raises(ValueError, match="fails on a 1x10 uint8 image"):
         create_app(flat)
     with pytest.raises(FileNotFoundError, match="no saved model"):
         create_app(tmp_path / "missing.joblib")

@@ -29,13 +29,27 @@ def positive_float(text):
     return value
 
 
+# --dataset names -> (description attribute in skmnist.datasets, shown name)
+DATASETS = {"mnist": "MNIST", "fashion-mnist": "FASHION_MNIST"}
+# share of a folder of images held out as its test set (stratified, seed 0)
+FOLDER_TEST_SIZE = 0.2
+
+
 def add_data_arguments(parser):
-    """--data-home and --base-url, as understood by skmnist.load_mnist."""
+    """--dataset, --data-home, --base-url and --offline."""
     group = parser.add_argument_group("data")
+    group.add_argument(
+        "--dataset",
+        default="mnist",
+        metavar="NAME|PATH",
+        help="mnist (default), fashion-mnist, any IDX dataset description as "
+        "MODULE:NAME (an skmnist.datasets.IdxDataset), or a folder of images with "
+        "one sub-folder per class (a stratified fifth held out as test set)",
+    )
     group.add_argument(
         "--data-home",
         metavar="DIR",
-        help="folder holding mnist.npz or the IDX files (default: $SKMNIST_DATA_HOME, "
+        help="folder holding the dataset's files (default: $SKMNIST_DATA_HOME, "
         "else the per-user cache)",
     )
     group.add_argument(
@@ -49,13 +63,106 @@ def add_data_arguments(parser):
 
 
 def load_data(args):
-    """Load MNIST as the data arguments say."""
-    from skmnist.datasets import load_mnist
+    """Load the --dataset as the data arguments say.
 
-    return load_mnist(
+    Returns a Bunch with ``X_train``, ``y_train``, ``X_test``, ``y_test``,
+    ``target_names`` and ``name`` (for titles), whatever the source.
+    """
+    import os
+
+    from skmnist.cli import CommandError
+
+    dataset = getattr(args, "dataset", "mnist")
+    if os.path.isdir(dataset):
+        return _load_folder(dataset)
+    description = _dataset_description(dataset, CommandError)
+    from skmnist.datasets import load_idx_dataset
+
+    data = load_idx_dataset(
+        description,
         data_home=args.data_home,
         base_url=args.base_url,
         download_if_missing=not args.offline,
+    )
+    data.name = description.name
+    return data
+
+
+def _dataset_description(dataset, error):
+    """The IdxDataset that --dataset names: a built-in name or MODULE:NAME."""
+    import importlib
+
+    from skmnist import datasets
+
+    if dataset.lower() in DATASETS:
+        return getattr(datasets, DATASETS[dataset.lower()])
+    module, _, name = dataset.partition(":")
+    if "/" in dataset or "\\" in dataset:  # a path, not a module
+        raise error(
+            f"--dataset {dataset!r}: no folder there; give a folder holding one "
+            "sub-folder of images per class"
+        )
+    if not (module and name):
+        raise error(
+            f"--dataset {dataset!r} is neither a folder nor one of "
+            f"{', '.join(DATASETS)}; give a folder of images (one sub-folder per "
+            "class), a built-in name, or an IdxDataset description as MODULE:NAME"
+        )
+    try:
+        description = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise error(f"--dataset {dataset!r}: cannot import it ({exc})") from None
+    if not isinstance(description, datasets.IdxDataset):
+        raise error(
+            f"--dataset {dataset!r} is a {type(description).__name__}, not an "
+            "skmnist.datasets.IdxDataset description"
+        )
+    return description
+
+
+def _load_folder(path):
+    """A folder of images, split into a training set and a stratified test fifth."""
+    from pathlib import Path
+
+    from sklearn.model_selection import train_test_split
+    from sklearn.utils import Bunch
+
+    from skmnist.cli import CommandError
+    from skmnist.datasets import load_image_folder
+
+    try:
+        folder = load_image_folder(path)
+        X_train, X_test, y_train, y_test = train_test_split(
+            folder.images,
+            folder.target,
+            test_size=FOLDER_TEST_SIZE,
+            stratify=folder.target,
+            random_state=0,
+        )
+    except ValueError as exc:  # an empty class, an unreadable file, mixed sizes...
+        raise CommandError(
+            f"--dataset {path}: {exc} (a test fifth is held out of each class: "
+            "each needs 2 images at least)"
+            if "least populated class" in str(exc) or "test_size" in str(exc)
+            else f"--dataset {path}: {exc}"
+        ) from None
+    return Bunch(
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
+        target_names=folder.target_names,
+        DESCR=folder.DESCR,
+        name=Path(path).resolve().name,
+    )
+
+
+def name_classes(model, data):
+    """Attach the dataset's class names to a model fitted on it (see _class_names)."""
+    from skmnist._class_names import attach_class_names, target_class_names
+
+    return attach_class_names(
+        model, target_class_names(model.classes_, data.target_names)
     )
 
 
@@ -127,19 +234,51 @@ def format_confusion_matrix(matrix):
     return "\n".join([header, *rows])
 
 
-def print_test_scores(y_true, y_pred, *, report=False):
+def print_test_scores(y_true, y_pred, *, report=False, classes=None, names=None):
     """Test accuracy (sklearn's accuracy_score), optionally the per-class report,
-    then the confusion matrix, on stdout."""
+    then the confusion matrix, on stdout. `classes` (default: the labels seen)
+    order the rows; `names`, one per class, name them when they say more than the
+    labels do."""
+    import numpy as np
     from sklearn.metrics import accuracy_score, classification_report, confusion_matrix
 
     print(
         f"test accuracy: {accuracy_score(y_true, y_pred):.4f} on {len(y_true):,} images"
     )
+    labels = (
+        np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
+        if classes is None
+        else np.asarray(classes)
+    )
+    named = names is not None and [str(n) for n in names] != [str(v) for v in labels]
     if report:
         print()
-        print(classification_report(y_true, y_pred, digits=4))
-    print("confusion matrix (rows: true digit, columns: predicted):")
-    print(format_confusion_matrix(confusion_matrix(y_true, y_pred)))
+        print(
+            classification_report(
+                y_true,
+                y_pred,
+                labels=labels,
+                target_names=[str(n) for n in names] if named else None,
+                digits=4,
+            )
+        )
+    print("confusion matrix (rows: true class, columns: predicted):")
+    print(format_confusion_matrix(confusion_matrix(y_true, y_pred, labels=labels)))
+    if named:
+        print("classes: " + ", ".join(f"{i} {n}" for i, n in enumerate(names)))
+
+
+def print_scores_of(model, data, *, report=False):
+    """:func:`print_test_scores` of `model` on ``data``'s test set, classes named."""
+    from skmnist._class_names import class_names
+
+    print_test_scores(
+        data.y_test,
+        model.predict(data.X_test),
+        report=report,
+        classes=model.classes_,
+        names=class_names(model),
+    )
 
 
 def add_model_argument(parser, what):

@@ -1,15 +1,15 @@
-"""Evaluate a saved model on the MNIST test set: accuracy, per-class precision,
-recall and F1, and the confusion matrix."""
+"""Evaluate a saved model on the test set of MNIST (or of the --dataset): accuracy,
+per-class precision, recall and F1, and the confusion matrix."""
 
 from skmnist.commands._common import (
     add_data_arguments,
     load_data,
     load_fitted_model,
-    print_test_scores,
+    print_scores_of,
 )
 
 NAME = "evaluate"
-HELP = "evaluate a saved model on the MNIST test set"
+HELP = "evaluate a saved model on the MNIST (or another) test set"
 
 
 def add_arguments(parser):
@@ -23,7 +23,7 @@ def add_arguments(parser):
 
 def run(args):
     model = load_fitted_model(args.model, allow_onnx=True)
-    mnist = load_data(args)
-    y_pred = model.predict(mnist.X_test)
+    data = load_data(args)
     print(f"model: {args.model}")
-    print_test_scores(mnist.y_test, y_pred, report=True)
+    print(f"dataset: {data.name}")
+    print_scores_of(model, data, report=True)

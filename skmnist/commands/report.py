@@ -1,6 +1,7 @@
 """Write a self-contained HTML report of a saved model, evaluated on the MNIST test
-set: accuracy, per-class metrics, confusion matrix, training curves, misclassified
-digits, the network and its hyperparameters. Open it in any browser, offline."""
+set (or the --dataset's): accuracy, per-class metrics, confusion matrix, training
+curves, misclassified images, the network and its hyperparameters. Open it in any
+browser, offline."""
 
 from skmnist.commands._common import add_data_arguments, load_data
 
@@ -19,8 +20,8 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--title",
-        default="MNIST model report",
-        help="page title (default: %(default)s)",
+        default=None,
+        help="page title (default: '<dataset> model report')",
     )
     add_data_arguments(parser)
 
@@ -30,9 +31,14 @@ def run(args):
     from skmnist.report import write_report
 
     model = load_fitted_model(args.model)
-    mnist = load_data(args)
-    print(f"evaluating {args.model} on {len(mnist.X_test):,} test images")
+    data = load_data(args)
+    print(f"evaluating {args.model} on {len(data.X_test):,} {data.name} test images")
     path = write_report(
-        model, mnist.X_test, mnist.y_test, args.output, title=args.title
+        model,
+        data.X_test,
+        data.y_test,
+        args.output,
+        title=args.title or f"{data.name} model report",
+        dataset=data.name,
     )
     print(f"wrote the report to {path}")

@@ -1,5 +1,6 @@
 """Train the MNIST pipeline on the official training set (or a stratified subset of
-it), evaluate it on the test set (accuracy and confusion matrix) and save the fitted
+it; --dataset picks Fashion-MNIST, another IDX dataset or a folder of images),
+evaluate it on the test set (accuracy and confusion matrix) and save the fitted
 pipeline. --model picks the network: a family of skmnist.models.FAMILIES (mlp, the
 dense network of the reference notebook; cnn, a small convolutional network) or your
 own, MODULE:FUNCTION naming a function that builds a keras.Model. Progress is one
@@ -10,8 +11,9 @@ from skmnist.commands._common import (
     add_model_argument,
     load_data,
     model_family,
+    name_classes,
     positive_int,
-    print_test_scores,
+    print_scores_of,
     stratified_subset,
 )
 
@@ -139,8 +141,8 @@ def run(args):
 
     params = model_params(args)  # argument errors before loading anything
     model_family(args.model)
-    mnist = load_data(args)
-    X, y = mnist.X_train, mnist.y_train
+    data = load_data(args)
+    X, y = data.X_train, data.y_train
     if args.subset is not None:
         X, y = stratified_subset(X, y, args.subset)
     pipe = build_pipeline(args.model, params)
@@ -149,20 +151,28 @@ def run(args):
 
         pipe.set_params(classifier__callbacks=[EpochLines(args.epochs)])
     epochs = f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
+    print(f"dataset: {data.name}")
     print(f"training the {args.model} on {len(X):,} images for {epochs}")
     start = time.perf_counter()
     pipe.fit(X, y)
     elapsed = time.perf_counter() - start
     # the progress printer is no part of the model: not saved with it
     pipe.set_params(classifier__callbacks=None)
+    name_classes(pipe, data)  # the dataset's class names travel with the model
     print(f"fit time: {elapsed:.1f} s")
-    print_test_scores(mnist.y_test, pipe.predict(mnist.X_test))
+    print_scores_of(pipe, data)
     path = save_model(pipe, args.output)
     print(f"saved the fitted pipeline to {path}")
     if args.report:
         from skmnist.report import write_report
 
         report = write_report(
-            pipe, mnist.X_test, mnist.y_test, args.report, train_size=len(X)
+            pipe,
+            data.X_test,
+            data.y_test,
+            args.report,
+            title=f"{data.name} model report",
+            dataset=data.name,
+            train_size=len(X),
         )
         print(f"wrote the report to {report}")

@@ -9,6 +9,8 @@ downloads any of them. A third dataset is a description and a three-line loader:
     def load_kmnist(**kwargs):
         return load_idx_dataset(KMNIST, **kwargs)
 
+:func:`load_image_folder` reads your own labelled images, one sub-folder per class.
+
 Nothing here imports TensorFlow or Keras.
 """
 
@@ -22,6 +24,7 @@ from ._base import (
     get_data_home,
     load_idx_dataset,
 )
+from ._folder import load_image_folder
 from .fashion_mnist import FASHION_MNIST, load_fashion_mnist
 from .mnist import (
     MNIST,
@@ -46,5 +49,6 @@ __all__ = [
     "get_data_home",
     "load_fashion_mnist",
     "load_idx_dataset",
+    "load_image_folder",
     "load_mnist",
 ]

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from skmnist._compat import Interval
+from skmnist._images import square_image_shape
 from skmnist._network import layer_seeds
 from skmnist.models._base import BaseKerasClassifier
 
@@ -215,8 +216,9 @@ def image_shape(sample_shape):
     """The ``(height, width, channels)`` image a sample of ``sample_shape`` becomes.
 
     ``(h, w, c)`` stays; ``(h, w)`` gains one channel; a flat ``(f,)`` becomes a
-    square ``(s, s, 1)`` when ``f = s * s`` with ``s > 1``, else a ``(1, f, 1)``
-    strip.
+    square ``(s, s, 1)`` when ``f = s * s``, else a ``(1, f, 1)`` strip (the
+    shape rule of :func:`skmnist._images.square_image_shape`, which the image
+    transformers share).
 
     Parameters
     ----------
@@ -243,10 +245,7 @@ def image_shape(sample_shape):
     if len(shape) == 2:
         return (*shape, 1)
     if len(shape) == 1:
-        side = int(round(shape[0] ** 0.5))
-        if side > 1 and side * side == shape[0]:
-            return (side, side, 1)
-        return (1, shape[0], 1)
+        return (*square_image_shape(shape[0]), 1)
     raise ValueError(
         f"KerasCNNClassifier takes images of shape (n, height, width) or "
         f"(n, height, width, channels), or flat rows (n, n_features); got samples "

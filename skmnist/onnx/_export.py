@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from skmnist._class_names import class_names
 from skmnist._io import atomic_write
 from skmnist.onnx._deps import require
 from skmnist.onnx._graph import OnnxGraph, Value
@@ -162,6 +163,7 @@ def _metadata(classifier, transformer, scale, image_shape, input_shape, input_dt
         "input_dtype": input_dtype,
         "classes": classes.tolist(),
         "classes_dtype": classes.dtype.str if classes.dtype.kind != "O" else "O",
+        "class_names": class_names(estimator),  # read back as class_names_
         "skmnist_version": _version(),
     }
 

@@ -8,18 +8,15 @@ second, where importing TensorFlow alone takes seconds.
 import json
 import math
 import os
-import warnings
 from os import PathLike, fspath
 
 import numpy as np
 
+from skmnist._images import check_pixel_range, pixel_range
 from skmnist.onnx._deps import require
 from skmnist.onnx._export import INPUT, LABEL, METADATA_KEY, PROBABILITIES
 
 __all__ = ["OnnxClassifier"]
-
-# the transformers' slack on range comparisons (skmnist.preprocessing._RTOL)
-_RTOL = 1e-6
 
 
 class OnnxClassifier:
@@ -29,8 +26,9 @@ class OnnxClassifier:
     class labels) with onnxruntime: neither TensorFlow nor Keras is imported. It
     takes images as the pipeline did -- ``(n_samples, height, width)``,
     ``(n_samples, height, width, 1)`` or flat ``(n_samples, height * width)``,
-    uint8 or float, in the units seen in ``fit`` -- and checks them the same way:
-    negative pixels and pixels above the learned scale are refused. Its
+    uint8 or float, in the units seen in ``fit`` -- and checks them by the same
+    rules (:mod:`skmnist._images`): negative pixels and a batch above the learned
+    scale are refused, a few stray pixels outside it are clipped with a warning. Its
     ``predict`` output works with scikit-learn's metrics and
     :meth:`sklearn.metrics.ConfusionMatrixDisplay.from_predictions`.
 
@@ -45,6 +43,9 @@ class OnnxClassifier:
         Class labels, with the dtype they had in the pipeline.
     n_classes_ : int
         Number of classes.
+    class_names_ : ndarray of shape (n_classes,), dtype object
+        The name of each class, as the exported model knew them (e.g.
+        Fashion-MNIST's ``"Trouser"``); the labels as text otherwise.
     scale_ : float or None
         The pixel scale the exported transformer learned (None without one).
     image_shape_ : tuple of (int, int) or None
@@ -128,6 +129,11 @@ class OnnxClassifier:
             meta["classes"], dtype=np.dtype(meta["classes_dtype"])
         )
         self.n_classes_ = len(self.classes_)
+        # files exported before names travelled: the labels as text
+        self.class_names_ = np.asarray(
+            meta.get("class_names") or [str(c) for c in self.classes_.tolist()],
+            dtype=object,
+        )
         self.scale_ = meta["scale"]
         self.image_shape_ = (
             None if meta["image_shape"] is None else tuple(meta["image_shape"])
@@ -244,7 +250,11 @@ class OnnxClassifier:
         if X.dtype.kind == "f" and not np.isfinite(X).all():
             raise ValueError("Input X contains NaN or infinity; pixels must be finite")
         if self.scale_ is not None:
-            self._check_range(X)
+            # the transformers' rules: strays above the scale clipped with a
+            # warning, a batch in other units refused
+            name = self.metadata_.get("transformer") or "the model"
+            if check_pixel_range(X, *pixel_range(X), self.scale_, name):
+                X = np.clip(X.astype(np.float32), 0, np.float32(self.scale_))
         if self._input_dtype == np.uint8 and X.dtype != np.uint8:
             images = X.astype(np.uint8)
             if not np.array_equal(images, X):
@@ -256,30 +266,3 @@ class OnnxClassifier:
         else:
             images = X.astype(self._input_dtype, copy=False)
         return images.reshape(len(X), *expected)
-
-    def _check_range(self, X):
-        high = float(X.max())
-        low = 0.0 if X.dtype.kind in "bu" else float(X.min())  # unsigned: no scan
-        name = self.metadata_.get("transformer") or "the model"
-        if low < 0:
-            raise ValueError(
-                f"Negative values in data passed to {name}: found minimum {low}, "
-                "but pixel values must be non-negative intensities"
-            )
-        if high > self.scale_ * (1 + _RTOL):
-            raise ValueError(
-                f"X has pixel values up to {high}, above the scale {name} was fitted "
-                f"with (scale_={self.scale_}); pass them in the units of the data "
-                "seen in fit"
-            )
-        if 0 < high and high * 255 <= self.scale_:
-            from skmnist.preprocessing import PixelScaleWarning  # rare: imported here
-
-            warnings.warn(
-                f"All pixel values of X lie in [0, {high}], but {name} was fitted "
-                f"with scale_={self.scale_}: divided by it, every pixel lands below "
-                "1/255 and the network sees nearly blank images. Pass them in the "
-                "units of the data seen in fit.",
-                PixelScaleWarning,
-                stacklevel=4,
-            )

@@ -9,7 +9,8 @@ Routes
     One digit in, the prediction out. The body is an image (PNG, JPEG or anything
     Pillow reads; any ``Content-Type`` but the two below), a ``multipart/form-data``
     upload with the file in the field ``image``, or JSON (``application/json``, or
-    any body starting with ``[`` or ``{``): a 28x28 array of pixels, bare or as
+    any body starting with ``[`` or ``{``): an array of pixels of the model's
+    image shape (28x28 for MNIST), bare or as
     ``{"image": [[...], ...]}``. Query parameters
     ``invert`` (``auto``, ``yes``, ``no``) and ``normalize`` (``auto``, ``no``) mean
     what ``skmnist predict``'s ``--invert`` and ``--no-normalize`` mean.
@@ -41,6 +42,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from skmnist._class_names import class_names
+from skmnist._images import fitted_image_shape
 from skmnist._utils import is_positive_int, labels_from_proba
 from skmnist.digits import SIZE, _decode_image, prepare_digit
 
@@ -76,8 +79,8 @@ _HEADERS = {  # on every response: the page loads only its own files
 }
 _HOW_TO_SEND = (
     "send a PNG or JPEG image as the body, a multipart upload with the file in the "
-    "field 'image', or JSON (Content-Type: application/json): a 28x28 array of "
-    "pixels"
+    "field 'image', or JSON (Content-Type: application/json): an array of "
+    "pixels of the model's image size (GET /model: image_shape)"
 )
 
 
@@ -85,17 +88,19 @@ def create_app(model, *, max_upload_bytes=MAX_UPLOAD_BYTES, max_pixels=MAX_PIXEL
     """Build the web application that serves a fitted model: page and JSON API.
 
     The model is loaded (if given as a file) and checked once, here: it must take
-    images of shape ``(n, 28, 28)``, uint8, as every skmnist pipeline does, and have
-    ``predict_proba`` and ``classes_``. Each request's image is prepared by
-    :func:`skmnist.digits.prepare_digit`, as in ``skmnist predict``, and the model
+    uint8 images of the shape it was trained on (``(n, 28, 28)`` for MNIST), as
+    every skmnist pipeline does, and have ``predict_proba`` and ``classes_``.
+    Each request's image is prepared to that shape by
+    :func:`skmnist.digits.prepare_digit`, as in ``skmnist predict``; the answers
+    and ``GET /model`` name the classes (``class_names``). The model
     is called in a worker thread, one call at a time, so that the event loop keeps
     answering.
 
     Parameters
     ----------
     model : estimator, str or path-like
-        A fitted skmnist pipeline (or any fitted classifier taking ``(n, 28, 28)``
-        images), or the path of one saved with :func:`skmnist.save_model` (a
+        A fitted skmnist pipeline (or any fitted classifier taking ``(n, height,
+        width)`` images), or the path of one saved with :func:`skmnist.save_model` (a
         pickle: load only files you trust) or exported with
         :func:`skmnist.export_onnx` (``.onnx``: data, run by onnxruntime without
         TensorFlow).
@@ -116,7 +121,7 @@ def create_app(model, *, max_upload_bytes=MAX_UPLOAD_BYTES, max_pixels=MAX_PIXEL
     FileNotFoundError
         If ``model`` is a path with no file.
     ValueError
-        If the model is not a fitted classifier of 28x28 images, or a limit is not
+        If the model is not a fitted classifier of images, or a limit is not
         a positive integer.
 
     See Also
@@ -201,23 +206,30 @@ class _ServedModel:
             )
         self.estimator = model
         self.classes = np.asarray(model.classes_)
+        self.names = class_names(model)
+        self.shape = fitted_image_shape(model, default=(SIZE, SIZE))
         self._lock = threading.Lock()  # one model call at a time, whatever the thread
         try:  # the first call traces the network: pay for it now, not on a request
-            proba = self.predict_proba(np.zeros((SIZE, SIZE), np.uint8))
+            proba = self.predict_proba(np.zeros(self.shape, np.uint8))
         except Exception as exc:
             raise ValueError(
-                f"cannot serve this {type(model).__name__}: it fails on a 28x28 uint8 "
-                f"image ({type(exc).__name__}: {exc})"
+                f"cannot serve this {type(model).__name__}: it fails on a "
+                f"{self.shape[0]}x{self.shape[1]} uint8 image "
+                f"({type(exc).__name__}: {exc})"
             ) from exc
         if proba.shape != self.classes.shape:
             raise ValueError(
                 f"the model gives {proba.size} probabilities for "
                 f"{self.classes.size} classes"
             )
-        self.description = _describe(model, self.classes, source)
+        self.description = {
+            **_describe(model, self.classes, source),
+            "class_names": self.names,
+            "image_shape": list(self.shape),
+        }
 
     def predict_proba(self, digit):
-        """Class probabilities of one prepared (28, 28) uint8 digit."""
+        """Class probabilities of one prepared uint8 image of ``self.shape``."""
         with self._lock:
             proba = self.estimator.predict_proba(digit[np.newaxis])
         return np.asarray(proba, dtype=np.float64)[0]
@@ -227,8 +239,10 @@ class _ServedModel:
         proba = self.predict_proba(digit)
         return {
             "prediction": labels_from_proba(self.classes, proba[np.newaxis])[0].item(),
+            "prediction_name": self.names[int(proba.argmax())],
             "probability": float(proba.max()),
             "classes": self.classes.tolist(),
+            "class_names": self.names,
             "probabilities": proba.tolist(),
             "image": digit.tolist(),
         }
@@ -330,6 +344,7 @@ class _Api:
         return JSONResponse(answer)
 
     def _answer(self, work, data, options):
+        options = {**options, "shape": self.served.shape}
         with self._decoders:
             digit = work(data, options)
         return self.served.answer(digit)
@@ -424,7 +439,7 @@ def _json_digit(body, options):
     if isinstance(value, dict):
         if "image" not in value:
             raise HTTPException(
-                422, 'the JSON object has no "image": give it a 28x28 array of pixels'
+                422, 'the JSON object has no "image": give it an array of pixels'
             )
         value = value["image"]
     try:
@@ -432,13 +447,14 @@ def _json_digit(body, options):
     except (ValueError, TypeError) as exc:
         raise HTTPException(
             422,
-            f"the image must be a 28x28 array of numbers, rows of equal length ({exc})",
+            f"the image must be an array of numbers, rows of equal length ({exc})",
         ) from exc
-    if pixels.shape != (SIZE, SIZE):
+    height, width = options["shape"]
+    if pixels.shape != (height, width):
         raise HTTPException(
             422,
-            f"wrong array shape {pixels.shape}: the image must be {SIZE}x{SIZE} "
-            f"({SIZE} rows of {SIZE} pixels)",
+            f"wrong array shape {pixels.shape}: the image must be {height}x{width} "
+            f"({height} rows of {width} pixels), the size the model takes",
         )
     if not np.isfinite(pixels).all() or pixels.min() < 0 or pixels.max() > 255:
         raise HTTPException(

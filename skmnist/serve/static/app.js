@@ -5,7 +5,8 @@
 // POST /predict, with at most one request on its way: when it comes back and the
 // pad has changed since, the newest pad goes next. An answer is shown only if it is
 // for the pad's current version. The server prepares the image exactly as
-// `skmnist predict` prepares files, and sends back the 28x28 image it classified.
+// `skmnist predict` prepares files, and sends back the image it classified (28x28
+// for MNIST: the size the model takes).
 "use strict";
 
 (() => {
@@ -195,10 +196,10 @@
   }
 
   function show(answer, sent, what) {
-    predictionText.textContent = String(answer.prediction);
+    predictionText.textContent = String(answer.prediction_name ?? answer.prediction);
     confidenceText.textContent = percent(answer.probability);
     drawSeen(answer.image);
-    showBars(answer.classes, answer.probabilities, answer.prediction);
+    showBars(namesOf(answer), answer.probabilities, answer.prediction_name ?? answer.prediction);
     result.dataset.version = String(sent);
     setState("done", `Prediction for ${what}. Draw on, or Clear to start again.`);
   }
@@ -221,7 +222,16 @@
     setState("idle", "Draw one digit, large, in the middle.");
   }
 
+  // the classes' names (Fashion-MNIST's "Trouser"...), else their labels
+  function namesOf(described) {
+    return described.class_names || described.classes.map(String);
+  }
+
   function drawSeen(image) {
+    if (image && (image.length !== seen.height || image[0].length !== seen.width)) {
+      seen.height = image.length; // the size the model takes, not always 28x28
+      seen.width = image[0].length;
+    }
     const context = seen.getContext("2d");
     const pixels = context.createImageData(seen.width, seen.height);
     for (let i = 0; i < seen.width * seen.height; i += 1) {
@@ -287,7 +297,7 @@
         .filter(([, v]) => v)
         .map(([name, v]) => `${name} ${v}`);
       document.getElementById("versions").textContent = versions.join(" · ");
-      if (!bars) showBars(model.classes, null, null);
+      if (!bars) showBars(namesOf(model), null, null);
     } catch (error) {
       document.getElementById("model-line").textContent = "Model details unavailable.";
     }
