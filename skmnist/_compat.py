@@ -17,6 +17,7 @@ Examples
 True
 """
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -54,24 +55,51 @@ from sklearn.utils.validation import (  # noqa: F401
     validate_data,
 )
 
+# sklearn.callback: scikit-learn's callback protocol (set_callbacks, task contexts,
+# ProgressBar, ScoringMonitor), public but experimental, new in 1.9. Older releases
+# have none: CallbackSupportMixin is then an empty class (estimators have no
+# set_callbacks) and CALLBACKS_SINCE names the release that brings them.
+CALLBACKS_SINCE = "1.9"
+try:
+    from sklearn.callback import CallbackSupportMixin, ProgressBar
+except ImportError:  # scikit-learn < 1.9
+
+    class CallbackSupportMixin:
+        """Stands in for ``sklearn.callback.CallbackSupportMixin`` (sklearn < 1.9)."""
+
+    ProgressBar = None
+    HAS_CALLBACKS = False
+else:
+    HAS_CALLBACKS = True
+
+# _routing_enabled: whether metadata routing is on (sklearn.set_config); private
+# module sklearn.utils._metadata_requests, since 1.3.
+from sklearn.utils._metadata_requests import _routing_enabled as routing_enabled
+
 # BaseEstimator._get_param_names, a private classmethod in every release: the
 # parameters named by __init__'s signature. scikeras replaces it with one reading
 # __dict__; estimators restore it with ``classmethod(sklearn_get_param_names)``.
 sklearn_get_param_names = _BaseEstimator._get_param_names.__func__
 
 __all__ = [
+    "CALLBACKS_SINCE",
+    "CallbackSupportMixin",
     "ClassifierTags",
+    "HAS_CALLBACKS",
     "HasMethods",
     "Interval",
     "InvalidParameterError",
     "KerasBackendError",
     "KerasClassifier",  # noqa: F822 - built on first use by __getattr__
+    "ProgressBar",
+    "routing_enabled",
     "StrOptions",
     "Tags",
     "TargetTags",
     "_check_feature_names_in",
     "_fit_context",
     "_safe_indexing",
+    "callback_root_context",
     "check_keras_backend",
     "concrete_call_flat",
     "get_tags",
@@ -81,6 +109,38 @@ __all__ = [
     "tensor_from_dlpack",
     "validate_data",
 ]
+
+
+# --- scikit-learn's callbacks ---------------------------------------------------------
+class _NoCallbackContext:
+    """A task context that calls nothing: scikit-learn < 1.9 has no callbacks."""
+
+    def subcontext(self, *args, **kwargs):
+        return self
+
+    def call_on_fit_task_begin(self, **kwargs):
+        return self
+
+    def call_on_fit_task_end(self, **kwargs):
+        return False
+
+    def propagate_callback_context(self, sub_estimator):
+        return contextlib.nullcontext()
+
+
+def callback_root_context(estimator, *, max_subtasks, task_name="fit"):
+    """The root task context of one ``fit`` of ``estimator`` (its callbacks set up).
+
+    ``CallbackSupportMixin._init_callback_context`` is the documented (private)
+    entry of scikit-learn 1.9's callback protocol for an estimator's fit. Before
+    1.9, a context whose hooks do nothing, so fit code is the same on every
+    release.
+    """
+    if not HAS_CALLBACKS:
+        return _NoCallbackContext()
+    return estimator._init_callback_context(
+        task_name=task_name, max_subtasks=max_subtasks
+    )
 
 
 # --- scikeras ----------------------------------------------------------------------

@@ -21,11 +21,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, indexable
 
 from skmnist._compat import (
+    CallbackSupportMixin,
     HasMethods,
     Interval,
     StrOptions,
     _fit_context,
     _safe_indexing,
+    callback_root_context,
     get_tags,
 )
 from skmnist.search._results import (
@@ -69,7 +71,7 @@ def _best_estimator_has(attr):
     return check
 
 
-class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
+class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
     """Optuna search of a pipeline within a time budget, pruned after every epoch.
 
     Each trial samples parameters, then trains one copy of the estimator per
@@ -239,6 +241,16 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
     and the same with ``--random-state 2`` in another. Keras models are not
     thread-safe to train side by side, hence no ``n_jobs``.
 
+    **Callbacks** (scikit-learn >= 1.9). The search supports scikit-learn's
+    callbacks (``set_callbacks``), as ``GridSearchCV`` does, and passes the
+    auto-propagated ones (``ProgressBar``, ``ScoringMonitor``) down to its
+    trials. Its task tree: the fit, then ``"search"`` (one subtask per trial
+    of this ``fit``) and ``"refit"``; each ``"trial"`` has one ``"fold"`` per
+    validation split, and each fold one ``"epoch"`` per ``partial_fit`` of
+    its final step, the task a skmnist classifier reports. A ``ScoringMonitor``
+    thus logs one row per trial, fold and epoch (scored on the fold's
+    training data), then the refit's epochs.
+
     Each fold keeps its transformed training data in memory for the length of
     a trial. For a pipeline, ``partial_fit`` of the final step must train one
     epoch, and ``fit(epochs=n)`` should equal ``n`` calls of ``partial_fit`` --
@@ -369,11 +381,16 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
         splits = self._splits(X, y)
         self.n_splits_ = len(splits)
         self.scorer_ = check_scoring(self.estimator, self.scoring)
+        root = callback_root_context(self, max_subtasks=1 + bool(self.refit))
+        root.call_on_fit_task_begin(estimator=self, X=X, y=y)
         with _optuna_logging(optuna, self.verbose):
             names = self._check_space(optuna)
             start = self._start_params(names)
             run = _TrialRunner(self, X, y, splits, max_epochs, final_name, start)
             run.deadline = deadline
+            run.callback_ctx = root.subcontext(
+                task_name="search", max_subtasks=n_trials
+            ).call_on_fit_task_begin(estimator=self)
             self.study_ = self._load_study(optuna, max_epochs)
             with storage_errors(self.study_):
                 if self.try_estimator_first:
@@ -385,13 +402,19 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
                     callbacks=self._trial_callbacks(max_epochs),
                     gc_after_trial=True,  # frees the fold models between trials
                 )
+            run.callback_ctx.call_on_fit_task_end(estimator=self)
         run.check_failures()
         self._collect_results(optuna)
         if self.refit:
             start = time.perf_counter()
             self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_)
-            self.best_estimator_.fit(X, y)
+            refit = root.subcontext(task_name="refit")
+            with refit.propagate_callback_context(self.best_estimator_):
+                refit.call_on_fit_task_begin(estimator=self, X=X, y=y)
+                self.best_estimator_.fit(X, y)
+                refit.call_on_fit_task_end(estimator=self, X=X, y=y)
             self.refit_time_ = time.perf_counter() - start
+        root.call_on_fit_task_end(estimator=self, X=X, y=y)
         return self
 
     def _splits(self, X, y):
@@ -617,23 +640,32 @@ class _TrialRunner:
         self.start_params = start_params
         self.classes = np.unique(y) if is_classifier(search.estimator) else None
         self.deadline = None  # time.monotonic() after which trials stop
+        self.callback_ctx = None  # the search's task: one subtask per trial
         self.n_run, self.errors = 0, []
 
     def __call__(self, trial):
-        import optuna
-
         self.n_run += 1
         is_start = bool(trial.user_attrs.get(START_ATTR))
         estimator, params = self._sample(trial, is_start)
         n_epochs = params.get(self.epochs_key, self.max_epochs)
+        task = _TrialTasks(self.callback_ctx, self.search, len(self.splits), n_epochs)
+        try:
+            return self._run(trial, is_start, estimator, params, n_epochs, task)
+        finally:
+            task.end()
+
+    def _run(self, trial, is_start, estimator, params, n_epochs, task):
+        import optuna
+
         try:
             folds = [self._start_fold(estimator, *split) for split in self.splits]
         except Exception as exc:
             return self._fit_failed(trial, exc)
+        task.folds = folds
         best = -np.inf
         for epoch in range(n_epochs):
             try:
-                _train_epoch(folds, self.search.scorer_, self.classes, epoch)
+                _train_epoch(folds, self.search.scorer_, self.classes, epoch, task)
             except Exception as exc:
                 return self._fit_failed(trial, exc)
             mean = _report(trial, folds, epoch)
@@ -699,10 +731,56 @@ class _TrialRunner:
             )
 
 
-def _train_epoch(folds, scorer, classes, epoch):
-    for fold in folds:
-        fold.advance(classes if epoch == 0 else None)  # partial_fit needs classes once
+def _train_epoch(folds, scorer, classes, epoch, task):
+    for index, fold in enumerate(folds):
+        with task.epoch(index, fold):
+            fold.advance(classes if epoch == 0 else None)  # classes: once
         fold.evaluate(scorer)
+
+
+class _TrialTasks:
+    """One trial's tasks for scikit-learn's callbacks: the trial, its folds, epochs.
+
+    Each fold's epoch is a leaf whose context is propagated to the fold's final
+    step for its ``partial_fit``: a skmnist classifier reports that epoch (and
+    a ``ScoringMonitor`` scores it) as its own fit task. Folds advance in
+    lockstep, so their tasks are open side by side until the trial ends
+    (complete, pruned or failed).
+    """
+
+    def __init__(self, search_ctx, search, n_folds, n_epochs):
+        self.search, self.folds = search, []
+        self.trial = None
+        if search_ctx is None:
+            return
+        self.trial = search_ctx.subcontext(
+            task_name="trial", max_subtasks=n_folds
+        ).call_on_fit_task_begin(estimator=search)
+        self.fold_ctxs = [
+            self.trial.subcontext(task_name="fold", max_subtasks=n_epochs)
+            for _ in range(n_folds)
+        ]
+        for context in self.fold_ctxs:
+            context.call_on_fit_task_begin(estimator=search)
+
+    @contextlib.contextmanager
+    def epoch(self, index, fold):
+        if self.trial is None:
+            yield
+            return
+        context = self.fold_ctxs[index].subcontext(task_name="epoch")
+        data = {"X": fold.X_train, "y": fold.y_train}
+        with context.propagate_callback_context(fold.estimator):
+            context.call_on_fit_task_begin(estimator=self.search, **data)
+            yield
+            context.call_on_fit_task_end(estimator=self.search, **data)
+
+    def end(self):
+        if self.trial is None:
+            return
+        for context in self.fold_ctxs:
+            context.call_on_fit_task_end(estimator=self.search)
+        self.trial.call_on_fit_task_end(estimator=self.search)
 
 
 def _report(trial, folds, epoch):
