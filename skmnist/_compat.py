@@ -165,6 +165,9 @@ class _TagsChainEnd:
 def _make_keras_classifier():
     """scikeras's ``KerasClassifier`` with tags that work on every scikit-learn."""
     check_keras_backend()
+    from skmnist._quiet import quiet_tensorflow_import
+
+    quiet_tensorflow_import()  # no C++ start-up lines in a notebook's cells
     from scikeras.wrappers import KerasClassifier as _ScikerasClassifier
 
     class KerasClassifier(_ScikerasClassifier, _TagsChainEnd):

@@ -62,7 +62,7 @@ def test_one_task_per_epoch_and_the_fitted_estimator_of_each(digits):
     recorder = Recorder()
     clf = small().set_callbacks(recorder).fit(X, y)
     epochs = [task for task in recorder.tasks if task[1] == "epoch"]
-    assert epochs == [(event, "epoch", i) for i in range(3) for event in ("begin", "end")]
+    assert epochs == [(e, "epoch", i) for i in range(3) for e in ("begin", "end")]
     assert recorder.tasks[0] == ("begin", "fit", 0)
     assert recorder.tasks[-1] == ("end", "fit", 0)
     # the estimator handed over after epoch e predicts as a fit of e + 1 epochs

@@ -688,7 +688,8 @@ class BaseKerasClassifier(CallbackSupportMixin, KerasClassifier):
             logs = network.train_epoch(*tensors, order, self.batch_size)
             callbacks.on_train_batch_end(steps - 1, dict(logs))
             if valid is not None:
-                logs.update({f"val_{k}": v for k, v in network.evaluate(*valid).items()})
+                scores = network.evaluate(*valid)
+                logs.update({f"val_{key}": value for key, value in scores.items()})
             callbacks.on_epoch_end(epoch, logs)
             for key, value in logs.items():
                 self.history_.setdefault(key, []).append(float(value))
