@@ -138,3 +138,25 @@ def test_the_pipeline_without_routing_says_how(digits):
     # raw images handed past the image step: the error says how to route them
     with pytest.raises(ValueError, match="enable_metadata_routing=True"):
         pipe.fit(X, y, classifier__X_val=X_val, classifier__y_val=y_val)
+
+
+def test_pruned_search_validates_on_a_hold_out_set_of_your_own(digits):
+    import optuna
+    from sklearn.base import clone
+
+    from skmnist import PrunedSearchCV
+
+    X, y, X_val, y_val = digits
+    clf = small()
+    space = {"dropout": optuna.distributions.FloatDistribution(0.0, 0.5)}
+    search = PrunedSearchCV(clf, space, n_trials=2, max_epochs=3, random_state=0)
+    search.fit(flat(X), y, X_val=flat(X_val), y_val=y_val)
+    assert search.n_splits_ == 1
+    # the first trial is clf as given, trained on all of X, scored on X_val
+    first = search.cv_results_["params"][0]
+    expected = clone(clf).set_params(**first).fit(flat(X), y).score(flat(X_val), y_val)
+    assert search.cv_results_["split0_test_score"][0] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="cv=3 and X_val were both given"):
+        PrunedSearchCV(clf, space, cv=3).fit(flat(X), y, X_val=flat(X_val), y_val=y_val)
+    with pytest.raises(ValueError, match="X_val was given without y_val"):
+        PrunedSearchCV(clf, space).fit(flat(X), y, X_val=flat(X_val))

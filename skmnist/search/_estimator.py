@@ -351,7 +351,7 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
 
     # --- fitting ---------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, *, X_val=None, y_val=None):
         """Run pruned trials until ``n_trials`` or ``timeout``, then refit the best.
 
         Parameters
@@ -361,6 +361,15 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
             pipeline).
         y : array-like of shape (n_samples,)
             Target labels.
+        X_val : array-like of shape (n_val_samples, ...), default=None
+            A hold-out set of your own, as the estimator takes it (a pipeline
+            prepares it with each trial's fitted leading steps). When given,
+            every trial trains on all of ``X`` and is scored on ``X_val``,
+            ``y_val`` after every epoch, instead of on ``cv``'s splits (leave
+            ``cv`` at ``"auto"``); the refit trains on ``X`` alone: the
+            hold-out set is never trained on.
+        y_val : array-like of shape (n_val_samples,), default=None
+            Its labels.
 
         Returns
         -------
@@ -378,7 +387,8 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         X, y = indexable(X, y)
         final_name, final = _final_step(self.estimator)
         max_epochs = self.max_epochs or 3 * final.get_params()["epochs"]
-        splits = self._splits(X, y)
+        holdout = self._holdout(X_val, y_val)
+        splits = self._splits(X, y) if holdout is None else [(np.arange(len(X)), None)]
         self.n_splits_ = len(splits)
         self.scorer_ = check_scoring(self.estimator, self.scoring)
         root = callback_root_context(self, max_subtasks=1 + bool(self.refit))
@@ -387,7 +397,7 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
             names = self._check_space(optuna)
             start = self._start_params(names)
             run = _TrialRunner(self, X, y, splits, max_epochs, final_name, start)
-            run.deadline = deadline
+            run.deadline, run.holdout = deadline, holdout
             run.callback_ctx = root.subcontext(
                 task_name="search", max_subtasks=n_trials
             ).call_on_fit_task_begin(estimator=self)
@@ -416,6 +426,28 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
             self.refit_time_ = time.perf_counter() - start
         root.call_on_fit_task_end(estimator=self, X=X, y=y)
         return self
+
+    def _holdout(self, X_val, y_val):
+        """``(X_val, y_val)`` of a user's hold-out set, or None; halves refused."""
+        if X_val is None and y_val is None:
+            return None
+        if X_val is None or y_val is None:
+            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+            raise ValueError(
+                f"{given} was given without {missing}: a hold-out set needs both."
+            )
+        if not (isinstance(self.cv, str) and self.cv == "auto"):
+            raise ValueError(
+                f"cv={self.cv!r} and X_val were both given: trials are validated "
+                "either on cv's splits or on your hold-out set. Leave cv at 'auto' "
+                "to use X_val, or leave X_val out."
+            )
+        X_val, y_val = indexable(X_val, y_val)
+        if len(X_val) != len(y_val):
+            raise ValueError(
+                f"X_val has {len(X_val)} samples but y_val has {len(y_val)} labels."
+            )
+        return X_val, y_val
 
     def _splits(self, X, y):
         cv = self.cv
@@ -640,6 +672,7 @@ class _TrialRunner:
         self.start_params = start_params
         self.classes = np.unique(y) if is_classifier(search.estimator) else None
         self.deadline = None  # time.monotonic() after which trials stop
+        self.holdout = None  # the user's (X_val, y_val): the test side of every fold
         self.callback_ctx = None  # the search's task: one subtask per trial
         self.n_run, self.errors = 0, []
 
@@ -698,7 +731,10 @@ class _TrialRunner:
         start = time.perf_counter()
         estimator = clone(estimator)
         X_train, y_train = _safe_indexing(self.X, train), _safe_indexing(self.y, train)
-        X_test, y_test = _safe_indexing(self.X, test), _safe_indexing(self.y, test)
+        if test is None:  # the user's hold-out set
+            X_test, y_test = self.holdout
+        else:
+            X_test, y_test = _safe_indexing(self.X, test), _safe_indexing(self.y, test)
         if isinstance(estimator, Pipeline):
             head, final = estimator[:-1], estimator.steps[-1][1]
             X_train = head.fit_transform(X_train, y_train)
