@@ -58,8 +58,7 @@ from sklearn.utils.validation import (  # noqa: F401
 # sklearn.callback: scikit-learn's callback protocol (set_callbacks, task contexts,
 # ProgressBar, ScoringMonitor), public but experimental, new in 1.9. Older releases
 # have none: CallbackSupportMixin is then an empty class (estimators have no
-# set_callbacks) and CALLBACKS_SINCE names the release that brings them.
-CALLBACKS_SINCE = "1.9"
+# set_callbacks; everything else works the same).
 try:
     from sklearn.callback import CallbackSupportMixin, ProgressBar
 except ImportError:  # scikit-learn < 1.9
@@ -82,7 +81,6 @@ from sklearn.utils._metadata_requests import _routing_enabled as routing_enabled
 sklearn_get_param_names = _BaseEstimator._get_param_names.__func__
 
 __all__ = [
-    "CALLBACKS_SINCE",
     "CallbackSupportMixin",
     "ClassifierTags",
     "HAS_CALLBACKS",

@@ -610,7 +610,9 @@ class BaseKerasClassifier(CallbackSupportMixin, KerasClassifier):
                 "X_val must be prepared by the steps before the classifier: enable "
                 "metadata routing (sklearn.set_config(enable_metadata_routing=True))"
                 " and build the pipeline with skmnist.make_mnist_pipeline, which "
-                "then prepares X_val as X (transform_input=['X_val'])."
+                "then prepares X_val as X (transform_input=['X_val']); or fit the "
+                "steps one by one: Xt = pipe[:-1].fit_transform(X, y), then "
+                "pipe[-1].fit(Xt, y, X_val=pipe[:-1].transform(X_val), y_val=y_val)."
             ) from exc
         y_val = np.asarray(y_val)
         if y_val.ndim != 1 or len(y_val) != len(X_val):
