@@ -189,3 +189,18 @@ print(clf.n_iter_, len(clf.history_["val_accuracy"]))
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["2", "2"]
+
+
+class StopAfterOneTrial(Recorder):
+    def on_fit_task_end(self, estimator, context, *, X=None, y=None,
+                        fitted_estimator=None):
+        return context.task_name == "trial"
+
+
+@needs_callbacks
+def test_a_callback_ends_a_pruned_search_after_a_trial(digits):
+    X, y = digits
+    space = {"dropout": optuna.distributions.FloatDistribution(0.0, 0.5)}
+    search = PrunedSearchCV(small(), space, n_trials=3, cv=2, max_epochs=2)
+    search.set_callbacks(StopAfterOneTrial()).fit(X, y)
+    assert search.n_trials_ == 1 and hasattr(search, "best_estimator_")

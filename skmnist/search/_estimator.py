@@ -243,13 +243,15 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
 
     **Callbacks** (scikit-learn >= 1.9). The search supports scikit-learn's
     callbacks (``set_callbacks``), as ``GridSearchCV`` does, and passes the
-    auto-propagated ones (``ProgressBar``, ``ScoringMonitor``) down to its
-    trials. Its task tree: the fit, then ``"search"`` (one subtask per trial
-    of this ``fit``) and ``"refit"``; each ``"trial"`` has one ``"fold"`` per
-    validation split, and each fold one ``"epoch"`` per ``partial_fit`` of
-    its final step, the task a skmnist classifier reports. A ``ScoringMonitor``
-    thus logs one row per trial, fold and epoch (scored on the fold's
-    training data), then the refit's epochs.
+    auto-propagated ones (``ProgressBar``) down to its trials. Its task tree:
+    the fit, then ``"search"`` (one subtask per trial of this ``fit``) and
+    ``"refit"``; each ``"trial"`` has one ``"fold"`` per validation split, and
+    each fold one ``"epoch"`` per ``partial_fit`` of its final step, the task
+    a skmnist classifier reports. A ``ScoringMonitor`` set on the classifier
+    (every clone keeps it) thus logs one row per trial, fold and epoch (scored
+    on the fold's training data), then the refit's epochs, in one run. A
+    callback whose ``on_fit_task_end`` returns true for a trial's task ends
+    the search after that trial (the refit follows).
 
     Each fold keeps its transformed training data in memory for the length of
     a trial. For a pipeline, ``partial_fit`` of the final step must train one
@@ -685,7 +687,8 @@ class _TrialRunner:
         try:
             return self._run(trial, is_start, estimator, params, n_epochs, task)
         finally:
-            task.end()
+            if task.end():
+                trial.study.stop()  # a callback asked: no further trial
 
     def _run(self, trial, is_start, estimator, params, n_epochs, task):
         import optuna
@@ -812,11 +815,12 @@ class _TrialTasks:
             context.call_on_fit_task_end(estimator=self.search, **data)
 
     def end(self):
+        """End the folds' and the trial's tasks; whether a callback asks to stop."""
         if self.trial is None:
-            return
+            return False
         for context in self.fold_ctxs:
             context.call_on_fit_task_end(estimator=self.search)
-        self.trial.call_on_fit_task_end(estimator=self.search)
+        return bool(self.trial.call_on_fit_task_end(estimator=self.search))
 
 
 def _report(trial, folds, epoch):
