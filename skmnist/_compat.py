@@ -38,6 +38,10 @@ from sklearn.utils import ClassifierTags, Tags, TargetTags, get_tags  # noqa: F4
 # search); private module sklearn.utils._indexing since sklearn 1.3.
 from sklearn.utils._indexing import _safe_indexing  # noqa: F401
 
+# _routing_enabled: whether metadata routing is on (sklearn.set_config); private
+# module sklearn.utils._metadata_requests, since 1.3.
+from sklearn.utils._metadata_requests import _routing_enabled as routing_enabled
+
 # Interval, StrOptions, HasMethods, InvalidParameterError: the declarative
 # ``_parameter_constraints`` and their errors; private module, stable since 1.2.
 from sklearn.utils._param_validation import (  # noqa: F401
@@ -70,10 +74,6 @@ except ImportError:  # scikit-learn < 1.9
     HAS_CALLBACKS = False
 else:
     HAS_CALLBACKS = True
-
-# _routing_enabled: whether metadata routing is on (sklearn.set_config); private
-# module sklearn.utils._metadata_requests, since 1.3.
-from sklearn.utils._metadata_requests import _routing_enabled as routing_enabled
 
 # BaseEstimator._get_param_names, a private classmethod in every release: the
 # parameters named by __init__'s signature. scikeras replaces it with one reading
