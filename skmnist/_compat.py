@@ -17,6 +17,7 @@ Examples
 True
 """
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -37,6 +38,10 @@ from sklearn.utils import ClassifierTags, Tags, TargetTags, get_tags  # noqa: F4
 # search); private module sklearn.utils._indexing since sklearn 1.3.
 from sklearn.utils._indexing import _safe_indexing  # noqa: F401
 
+# _routing_enabled: whether metadata routing is on (sklearn.set_config); private
+# module sklearn.utils._metadata_requests, since 1.3.
+from sklearn.utils._metadata_requests import _routing_enabled as routing_enabled
+
 # Interval, StrOptions, HasMethods, InvalidParameterError: the declarative
 # ``_parameter_constraints`` and their errors; private module, stable since 1.2.
 from sklearn.utils._param_validation import (  # noqa: F401
@@ -53,6 +58,22 @@ from sklearn.utils.validation import (  # noqa: F401
     _check_feature_names_in,
     validate_data,
 )
+
+# sklearn.callback: scikit-learn's callback protocol (set_callbacks, task contexts,
+# ProgressBar, ScoringMonitor), public but experimental, new in 1.9. Older releases
+# have none: CallbackSupportMixin is then an empty class (estimators have no
+# set_callbacks; everything else works the same).
+try:
+    from sklearn.callback import CallbackSupportMixin, ProgressBar
+except ImportError:  # scikit-learn < 1.9
+
+    class CallbackSupportMixin:
+        """Stands in for ``sklearn.callback.CallbackSupportMixin`` (sklearn < 1.9)."""
+
+    ProgressBar = None
+    HAS_CALLBACKS = False
+else:
+    HAS_CALLBACKS = True
 
 # BaseEstimator._get_param_names, a private classmethod in every release: the
 # parameters named by __init__'s signature. scikeras replaces it with one reading
@@ -71,18 +92,23 @@ def validate_estimator_params(estimator):
 
 
 __all__ = [
+    "CallbackSupportMixin",
     "ClassifierTags",
+    "HAS_CALLBACKS",
     "HasMethods",
     "Interval",
     "InvalidParameterError",
     "KerasBackendError",
     "KerasClassifier",  # noqa: F822 - built on first use by __getattr__
+    "ProgressBar",
+    "routing_enabled",
     "StrOptions",
     "Tags",
     "TargetTags",
     "_check_feature_names_in",
     "_fit_context",
     "_safe_indexing",
+    "callback_root_context",
     "check_keras_backend",
     "concrete_call_flat",
     "get_tags",
@@ -95,6 +121,38 @@ __all__ = [
     "validate_data",
     "validate_estimator_params",
 ]
+
+
+# --- scikit-learn's callbacks ---------------------------------------------------------
+class _NoCallbackContext:
+    """A task context that calls nothing: scikit-learn < 1.9 has no callbacks."""
+
+    def subcontext(self, *args, **kwargs):
+        return self
+
+    def call_on_fit_task_begin(self, **kwargs):
+        return self
+
+    def call_on_fit_task_end(self, **kwargs):
+        return False
+
+    def propagate_callback_context(self, sub_estimator):
+        return contextlib.nullcontext()
+
+
+def callback_root_context(estimator, *, max_subtasks, task_name="fit"):
+    """The root task context of one ``fit`` of ``estimator`` (its callbacks set up).
+
+    ``CallbackSupportMixin._init_callback_context`` is the documented (private)
+    entry of scikit-learn 1.9's callback protocol for an estimator's fit. Before
+    1.9, a context whose hooks do nothing, so fit code is the same on every
+    release.
+    """
+    if not HAS_CALLBACKS:
+        return _NoCallbackContext()
+    return estimator._init_callback_context(
+        task_name=task_name, max_subtasks=max_subtasks
+    )
 
 
 # --- scikeras ----------------------------------------------------------------------
@@ -119,6 +177,9 @@ class _TagsChainEnd:
 def _make_keras_classifier():
     """scikeras's ``KerasClassifier`` with tags that work on every scikit-learn."""
     check_keras_backend()
+    from skmnist._quiet import quiet_tensorflow_import
+
+    quiet_tensorflow_import()  # no C++ start-up lines in a notebook's cells
     from scikeras.wrappers import KerasClassifier as _ScikerasClassifier
 
     class KerasClassifier(_ScikerasClassifier, _TagsChainEnd):

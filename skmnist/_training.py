@@ -296,9 +296,8 @@ class CompiledNetwork:
         return {
             "loss": tf.reduce_sum(losses * w) / tf.cast(tf.shape(y)[0], tf.float32)
             + _added_losses(self.model),
-            "accuracy": tf.math.divide_no_nan(
-                tf.reduce_sum(hits * w), tf.reduce_sum(w)
-            ),
+            "correct": tf.reduce_sum(hits * w),
+            "weight": tf.reduce_sum(w),
         }
 
     # --- Python entry points ---------------------------------------------------
@@ -353,8 +352,17 @@ class CompiledNetwork:
         return {key: float(value) for key, value in logs.items()}
 
     def evaluate(self, X, y, w):
-        """Validation ``{"loss", "accuracy"}`` in one call."""
-        return {key: float(value) for key, value in self._evaluate(X, y, w).items()}
+        """Validation ``{"loss", "accuracy"}`` in one call.
+
+        The accuracy is divided in float64, as ``accuracy_score`` does: on a
+        validation set with unit weights (the counts are exact in float32) it is
+        the fitted model's ``score`` on that set, to the last bit.
+        """
+        out = {key: float(value) for key, value in self._evaluate(X, y, w).items()}
+        weight = out.pop("weight")
+        correct = out.pop("correct")
+        out["accuracy"] = correct / weight if weight else 0.0
+        return out
 
     def predict(self, X):
         """Probabilities of a C-contiguous float32 array, as a NumPy array."""

@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from skmnist import __version__
-from skmnist.commands._quiet import quiet_tensorflow
+from skmnist._quiet import quiet_tensorflow
 
 # subcommand modules, in the order ``--help`` lists them
 COMMANDS = ("train", "search", "evaluate", "predict", "report", "serve", "export")

@@ -3,6 +3,7 @@
 from sklearn.pipeline import Pipeline
 
 from skmnist.models._registry import USER_NETWORK, get_family
+from skmnist._compat import routing_enabled
 
 
 def make_mnist_pipeline(model="mlp", **params):
@@ -25,6 +26,16 @@ def make_mnist_pipeline(model="mlp", **params):
     :func:`skmnist.load_mnist`) straight in. Searches address the classifier's
     parameters as ``classifier__hidden_layer_sizes``, ``classifier__dropout``
     and so on. TensorFlow is imported here, on first use.
+
+    **A validation set** (the reference notebook's ``validation_data``):
+    with scikit-learn's metadata routing enabled when the pipeline is built
+    (``sklearn.set_config(enable_metadata_routing=True)``), the classifier
+    requests ``X_val``, ``y_val`` and ``sample_weight_val`` and the pipeline
+    prepares ``X_val`` with its fitted image step (``transform_input=
+    ["X_val"]``), so ``pipe.fit(X, y, X_val=X_test, y_val=y_test)`` records
+    the test accuracy of every epoch in ``pipe[-1].history_``. Without
+    routing, ``Pipeline.fit`` takes no ``X_val`` (scikit-learn's error); a
+    bare classifier's ``fit`` takes it always.
 
     Parameters
     ----------
@@ -63,12 +74,31 @@ def make_mnist_pipeline(model="mlp", **params):
     ['flatten', 'classifier']
     >>> pipe.get_params()["classifier__epochs"], is_classifier(pipe)
     (3, True)
+
+    With a validation set:
+
+    >>> import sklearn
+    >>> from sklearn.datasets import load_digits
+    >>> X, y = load_digits(return_X_y=True)
+    >>> images = X.reshape(-1, 8, 8) / 16
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     pipe = make_mnist_pipeline(hidden_layer_sizes=(16,), epochs=2,
+    ...                                random_state=0)
+    ...     _ = pipe.fit(images[:1000], y[:1000], X_val=images[1000:],
+    ...                  y_val=y[1000:])
+    >>> len(pipe[-1].history_["val_accuracy"])
+    2
     """
     family = get_family(model)
     if family is USER_NETWORK:  # the network is the estimator's model=
         params = {"model": model, **params}
     step = family.make_image_step()
-    return Pipeline([step, ("classifier", family.load_estimator()(**params))])
+    estimator = family.load_estimator()(**params)
+    if not routing_enabled():
+        # Pipeline refuses transform_input without routing, even with no X_val
+        return Pipeline([step, ("classifier", estimator)])
+    estimator.set_fit_request(X_val=True, y_val=True, sample_weight_val=True)
+    return Pipeline([step, ("classifier", estimator)], transform_input=["X_val"])
 
 
 def final_classifier(estimator, *, attribute="model_"):

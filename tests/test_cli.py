@@ -477,3 +477,43 @@ def test_search_a_users_network(capsys):
     # the training space, with the builder's argument fixed
     assert best["classifier__model__units"] == "8"
     assert "classifier__learning_rate" in best and "classifier__batch_size" in best
+
+
+# -- train --validation ------------------------------------------------------------
+
+
+def test_train_prints_the_validation_accuracy_of_every_epoch(capsys, tmp_path, mnist):
+    from skmnist.persistence import load_model
+
+    model = tmp_path / "m.joblib"
+    status, out, _ = run(
+        capsys,
+        "train", "--subset", "600", "--epochs", "2", "--hidden-layer-sizes", "8",
+        "--validation", "test", "--random-state", "0", "-o", model,
+    )  # fmt: skip
+    assert status == 0, out
+    assert "validating on the test set after every epoch" in out
+    epochs = [line for line in out.splitlines() if line.startswith("epoch ")]
+    assert len(epochs) == 2 and all("val_accuracy: " in line for line in epochs)
+    last = float(epochs[-1].split("val_accuracy: ")[1].split()[0])
+    pipe = load_model(model)
+    assert last == pytest.approx(pipe.score(mnist.X_test, mnist.y_test), abs=1e-4)
+    assert pipe.transform_input is None  # a plain pipeline, refits without routing
+
+
+def test_train_validation_fraction_is_held_out(capsys, tmp_path):
+    status, out, _ = run(
+        capsys,
+        "train", "--subset", "600", "--epochs", "1", "--hidden-layer-sizes", "8",
+        "--validation", "0.25", "-o", tmp_path / "m.joblib",
+    )  # fmt: skip
+    assert status == 0
+    assert "training the mlp on 450 images" in out
+    assert "validating on 150 held-out training images" in out
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "train"])
+def test_train_bad_validation_is_refused(capsys, value):
+    with pytest.raises(SystemExit):
+        main(["train", "--validation", value])
+    assert "expected 'test' (the official test set)" in capsys.readouterr().err

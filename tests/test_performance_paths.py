@@ -226,8 +226,11 @@ def test_verbose_shows_progress_per_epoch(digits, capsys, verbose):
     X, y = digits
     small(epochs=2, verbose=verbose).fit(X, y)
     out = capsys.readouterr().out
-    assert "Epoch 1/2" in out and "Epoch 2/2" in out
-    assert "loss" in out
+    # one plain line per epoch, whatever the level: no bar, no backspaces
+    lines = out.splitlines()
+    assert [line.split(" - ")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
+    assert all("loss: " in line for line in lines)
+    assert "\b" not in out and "\r" not in out
 
 
 def test_silent_by_default(digits, capsys):

@@ -29,6 +29,7 @@ HISTORY = {
 
 @pytest.fixture(autouse=True)
 def close_figures():
+    plt.close("all")  # before too: figures an earlier test left open
     yield
     plt.close("all")
 

@@ -46,6 +46,9 @@ FILES = {
 
 @pytest.fixture(autouse=True)
 def close_figures():
+    # before too: a figure left open by an earlier test on this worker (any
+    # file) must not count in this test's plt.get_fignums()
+    plt.close("all")
     yield
     plt.close("all")
 

@@ -3,8 +3,9 @@ it; --dataset picks Fashion-MNIST, another IDX dataset or a folder of images),
 evaluate it on the test set (accuracy and confusion matrix) and save the fitted
 pipeline. --model picks the network: a family of skmnist.models.FAMILIES (mlp, the
 dense network of the reference notebook; cnn, a small convolutional network) or your
-own, MODULE:FUNCTION naming a function that builds a keras.Model. Progress is one
-line per epoch."""
+own, MODULE:FUNCTION naming a function that builds a keras.Model. Progress is one line
+per epoch; --validation adds the loss and accuracy on a validation set to each line
+(--validation test: the official test set, as the reference notebook prints it)."""
 
 from skmnist.commands._common import (
     add_data_arguments,
@@ -65,6 +66,16 @@ def add_arguments(parser):
         help="L2 penalty on the weights, scikit-learn MLPClassifier's alpha "
         "(default: 0)",
     )
+    parser.add_argument(
+        "--validation",
+        type=validation_set,
+        default=None,
+        metavar="SET",
+        help="score a validation set after every epoch and print its loss and "
+        "accuracy: 'test' for the official test set (the reference notebook's "
+        "run), or a fraction in (0, 1) of the training images, held out "
+        "(stratified, the same in every run) and not trained on (default: none)",
+    )
     parser.add_argument("--random-state", type=int, default=None, metavar="SEED")
     parser.add_argument("--quiet", action="store_true", help="no line per epoch")
     parser.add_argument(
@@ -73,6 +84,24 @@ def add_arguments(parser):
         help="also write a one-file HTML report of the run to FILE",
     )
     add_data_arguments(parser)
+
+
+def validation_set(text):
+    """argparse type of --validation: 'test' or a fraction in (0, 1)."""
+    import argparse
+
+    if text == "test":
+        return text
+    try:
+        fraction = float(text)
+    except ValueError:
+        fraction = None
+    if fraction is None or not 0 < fraction < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected 'test' (the official test set) or a fraction of the training "
+            f"images between 0 and 1 such as 0.1; got {text!r}"
+        )
+    return fraction
 
 
 def parse_sizes(text, option="--hidden-layer-sizes"):
@@ -145,6 +174,7 @@ def run(args):
     X, y = data.X_train, data.y_train
     if args.subset is not None:
         X, y = stratified_subset(X, y, args.subset)
+    X, y, validation = split_validation(X, y, data, args.validation)
     pipe = build_pipeline(args.model, params)
     if not args.quiet:
         from skmnist.commands._progress import EpochLines
@@ -153,8 +183,10 @@ def run(args):
     epochs = f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
     print(f"dataset: {data.name}")
     print(f"training the {args.model} on {len(X):,} images for {epochs}")
+    if validation is not None:
+        print(f"validating on {validation[2]} after every epoch")
     start = time.perf_counter()
-    pipe.fit(X, y)
+    fit_pipeline(pipe, X, y, validation)
     elapsed = time.perf_counter() - start
     # the progress printer is no part of the model: not saved with it
     pipe.set_params(classifier__callbacks=None)
@@ -176,3 +208,32 @@ def run(args):
             train_size=len(X),
         )
         print(f"wrote the report to {report}")
+
+
+def split_validation(X, y, data, validation):
+    """``(X, y, (X_val, y_val, description) or None)`` for --validation."""
+    if validation is None:
+        return X, y, None
+    if validation == "test":
+        return X, y, (data.X_test, data.y_test, "the test set")
+    from sklearn.model_selection import train_test_split
+
+    X, X_val, y, y_val = train_test_split(
+        X, y, test_size=validation, stratify=y, random_state=0
+    )
+    return X, y, (X_val, y_val, f"{len(X_val):,} held-out training images")
+
+
+def fit_pipeline(pipe, X, y, validation):
+    """``pipe.fit(X, y)``, with the validation set prepared by the image step.
+
+    The steps are fitted one after the other, as ``Pipeline.fit`` does, rather than
+    through metadata routing: the saved pipeline stays one that refits anywhere.
+    """
+    if validation is None:
+        pipe.fit(X, y)
+        return
+    X_val, y_val, _ = validation
+    head = pipe[:-1]
+    Xt = head.fit_transform(X, y)
+    pipe[-1].fit(Xt, y, X_val=head.transform(X_val), y_val=y_val)

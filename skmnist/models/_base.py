@@ -26,12 +26,15 @@ from numbers import Integral, Real
 import numpy as np
 
 from skmnist._compat import (
+    CallbackSupportMixin,
     ClassifierTags,
     Interval,
     InvalidParameterError,
     KerasClassifier,
+    ProgressBar,
     StrOptions,
     _fit_context,
+    callback_root_context,
     check_keras_backend,
     scikeras_routing,
     sklearn_get_param_names,
@@ -58,6 +61,7 @@ from skmnist._network import (  # noqa: E402
     make_optimizer,
     make_schedule,
 )
+from skmnist._progress import EpochLines  # noqa: E402
 from skmnist._training import (  # noqa: E402
     CompiledNetwork,
     epoch_permutations,
@@ -151,13 +155,15 @@ batch_size : int, default=128
 epochs : int, default=10
     Passes over the training data per ``fit`` (at most, with early stopping).
 early_stopping : bool, default=False
-    In ``fit``, hold out ``validation_fraction`` of the training data
-    (stratified) and stop when the validation loss has not improved by ``tol``
-    for ``n_iter_no_change`` epochs; the best epoch's weights are kept. As in
+    In ``fit``, stop when the validation loss has not improved by ``tol``
+    for ``n_iter_no_change`` epochs; the best epoch's weights are kept. The
+    validation set is ``fit``'s ``X_val``, ``y_val`` when given, else
+    ``validation_fraction`` of the training data (stratified), held out. As in
     scikit-learn's ``MLPClassifier``, it does not apply to ``partial_fit``,
     which always trains one epoch on every row it is given.
 validation_fraction : float in (0, 1), default=0.1
-    Share of the training data held out when ``early_stopping`` is true.
+    Share of the training data held out when ``early_stopping`` is true and
+    ``fit`` is given no ``X_val``.
 n_iter_no_change : int, default=3
     Patience of early stopping, in epochs.
 tol : float, default=1e-4
@@ -182,16 +188,23 @@ random_state : int, RandomState instance or None, default=None
     random state (Python's, NumPy's, TensorFlow's or Keras's) is read or
     changed.
 verbose : int, default=0
-    0 is silent, 1 shows Keras's progress bar (advanced once per epoch: an
-    epoch runs as one compiled call), 2 one line per epoch.
+    0 is silent; 1 (or more) prints one plain line per epoch on standard
+    output (``epoch 3/10 - 2.14 s - loss: ... - accuracy: ...``, with the
+    validation scores when there is a validation set), the same in a
+    terminal, a log file and a Jupyter cell. When scikit-learn's
+    ``ProgressBar`` callback watches the fit (``set_callbacks``, or
+    propagated from a pipeline or search), it is the one display and these
+    lines are left out.
 """
 
 _SHARED_ATTRIBUTES_DOC = """\
 history_ : dict of str to list of float
-    Per-epoch training metrics: ``"loss"``, ``"accuracy"`` and, with early
-    stopping, ``"val_loss"`` and ``"val_accuracy"``.
+    Per-epoch training metrics: ``"loss"``, ``"accuracy"`` and, with a
+    validation set (``X_val`` or early stopping), ``"val_loss"`` and
+    ``"val_accuracy"``.
 n_iter_ : int
-    Number of epochs trained in total.
+    Number of epochs trained in total (fewer than ``epochs`` when early
+    stopping or a callback stopped training).
 fit_time_ : float
     Seconds spent in the last ``fit`` or ``partial_fit``.
 classes_ : ndarray of shape (n_classes,)
@@ -283,7 +296,7 @@ def _fill_shared_docs(doc):
     return doc
 
 
-class BaseKerasClassifier(KerasClassifier):
+class BaseKerasClassifier(CallbackSupportMixin, KerasClassifier):
     """Base class of skmnist's Keras classifiers; not used directly.
 
     Subclasses (:class:`~skmnist.models.KerasMLPClassifier`,
@@ -494,11 +507,27 @@ class BaseKerasClassifier(KerasClassifier):
 
     # --- fitting ---------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
         """Build the network and train it for ``epochs`` epochs.
 
-        With ``early_stopping``, training stops earlier on a held-out share of
-        ``X`` (see the parameter).
+        With a validation set (``X_val`` and ``y_val``), its loss and accuracy
+        are recorded after every epoch (``history_["val_loss"]``,
+        ``history_["val_accuracy"]``); it is never trained on. With
+        ``early_stopping``, training stops earlier on that validation set, or,
+        without one, on a held-out share of ``X`` (see the parameter).
+
+        In a pipeline or a search, the validation set is metadata of ``fit``,
+        as for scikit-learn's ``HistGradientBoostingClassifier``: with metadata
+        routing enabled, request it with
+        ``set_fit_request(X_val=True, y_val=True)``
+        (:func:`skmnist.make_mnist_pipeline` does, and prepares ``X_val``
+        with its image step).
+
+        With scikit-learn >= 1.9, callbacks set with ``set_callbacks`` (or
+        propagated from a pipeline or search) see this fit as one task with one
+        subtask per epoch; a callback whose ``on_fit_task_end`` returns true
+        stops training after that epoch.
 
         Parameters
         ----------
@@ -509,6 +538,12 @@ class BaseKerasClassifier(KerasClassifier):
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss (multiplied by ``class_weight``).
+        X_val : array-like of shape (n_val_samples, ...), default=None
+            Validation samples, shaped and scaled as ``X``.
+        y_val : array-like of shape (n_val_samples,), default=None
+            Their labels, all classes of ``y``.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples (multiplied by ``class_weight``).
 
         Returns
         -------
@@ -516,18 +551,25 @@ class BaseKerasClassifier(KerasClassifier):
             The fitted classifier.
         """
         start = time.perf_counter()
+        validation = _validation_arguments(X_val, y_val, sample_weight_val)
         self.classes_ = None  # found from y, as KerasClassifier.fit does
         # BaseWrapper, not KerasClassifier: its class_weight handling would
         # multiply the caller's sample_weight in place; ours is in _fit_keras_model
         self._schedule_early_stopping = self.early_stopping
         BaseWrapper.fit(
-            self, X, y, sample_weight=sample_weight, early_stopping=self.early_stopping
+            self,
+            X,
+            y,
+            sample_weight=sample_weight,
+            early_stopping=self.early_stopping,
+            validation=validation,
         )
         self.fit_time_ = time.perf_counter() - start
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None, *, X_val=None,
+                    y_val=None, sample_weight_val=None):
         """Train one more epoch on every row of X, keeping weights and optimizer.
 
         As in scikit-learn's ``MLPClassifier``, ``early_stopping`` does not apply
@@ -535,7 +577,11 @@ class BaseKerasClassifier(KerasClassifier):
         ``early_stopping=False``, ``n`` calls of ``partial_fit`` on the same data
         give the same network as ``fit(X, y)`` with ``epochs=n``: each epoch's
         shuffling depends only on ``random_state`` and the epoch number.
-        ``class_weight="balanced"`` is refused (pass a dict instead).
+        ``class_weight="balanced"`` is refused (pass a dict instead). A
+        validation set, when given, is scored after the epoch (``history_``).
+        For scikit-learn's callbacks each call is one task, the epoch: a
+        callback's request to stop has nothing left to stop (the caller decides
+        whether to call again).
 
         Parameters
         ----------
@@ -547,6 +593,12 @@ class BaseKerasClassifier(KerasClassifier):
             All classes, needed on the first call if ``y`` lacks some of them.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss.
+        X_val : array-like of shape (n_val_samples, ...), default=None
+            Validation samples, shaped and scaled as ``X``.
+        y_val : array-like of shape (n_val_samples,), default=None
+            Their labels.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
@@ -562,12 +614,19 @@ class BaseKerasClassifier(KerasClassifier):
                 "and pass that dict as class_weight."
             )
         start = time.perf_counter()
+        validation = _validation_arguments(X_val, y_val, sample_weight_val)
         self.classes_ = (
             classes if classes is not None else getattr(self, "classes_", None)
         )
         self._schedule_early_stopping = False
         BaseWrapper.partial_fit(
-            self, X, y, sample_weight=sample_weight, early_stopping=False
+            self,
+            X,
+            y,
+            sample_weight=sample_weight,
+            early_stopping=False,
+            validation=validation,
+            epoch_tasks=False,
         )
         self.fit_time_ = time.perf_counter() - start
         return self
@@ -664,8 +723,9 @@ class BaseKerasClassifier(KerasClassifier):
                     self.learning_rate,
                     self.epochs * -(-self._schedule_rows() // self.batch_size),
                 ),
-                momentum=self.momentum,
-                nesterov=self.nesterovs_momentum,
+                # optimizer__momentum (a user's network) wins over momentum
+                momentum=routed.pop("momentum", self.momentum),
+                nesterov=routed.pop("nesterov", self.nesterovs_momentum),
                 **routed,
             ),
             "loss": self.loss,
@@ -734,6 +794,7 @@ class BaseKerasClassifier(KerasClassifier):
             weights[index[label]] = weight
         return weights
 
+    # --- the training loop, in its steps -----------------------------------------
     def _fit_keras_model(
         self,
         X,
@@ -743,31 +804,101 @@ class BaseKerasClassifier(KerasClassifier):
         epochs,
         initial_epoch,
         early_stopping=False,
+        validation=None,
+        epoch_tasks=True,
         **kwargs,
     ):
         # One compiled graph per epoch (see skmnist._training): Keras's fit loop is
         # replaced, its callbacks are kept and called per epoch as fit calls them.
-        import keras
+        # X is validated (float32, the network's shape), y encoded (0..k-1).
+        labels = _Labels(self, y)
+        class_weights = self._class_weights(labels.encoded)  # from y, not y_val
+        tensors = _weighted_tensors(X, labels.encoded, sample_weight, class_weights)
+        rows, valid = self._validation_tensors(
+            tensors, validation, early_stopping, class_weights
+        )
+        steps = -(-len(rows) // self.batch_size)
+        callbacks = self._keras_callbacks(
+            early_stopping and valid is not None, initial_epoch + epochs, steps
+        )
+        # scikit-learn's callbacks: fit is a task with one subtask per epoch;
+        # a partial_fit call is one task, the epoch itself
+        task = _EpochTasks(
+            self, X, labels, sample_weight, epochs if epoch_tasks else 0
+        )
+        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
+            self.history_ = {}
+            self.t_, self.best_validation_score_ = 0, None
+        self._train_epochs(
+            tensors, rows, valid, callbacks, task, initial_epoch, epochs, steps
+        )
+
+    def _validation_tensors(self, tensors, validation, early_stopping, class_weights):
+        """The training rows and the validation ``(X, y, w)`` tensors (or None).
+
+        The given validation set if any; else, with early stopping, a held-out
+        share of the training rows, gathered by index in the graph (no copy of X).
+        """
         import tensorflow as tf
 
-        network = self._network()
-        model = self.model_
-        y = np.asarray(y).reshape(len(X)).astype(np.int32, copy=False)
-        class_weights = self._class_weights(y)
-        if class_weights is not None:
-            # a new array: never scale the caller's sample_weight in place
-            per_row = class_weights[y]
-            sample_weight = (
-                per_row if sample_weight is None else per_row * sample_weight
-            )
-        X, y, w = to_tensors(X, y, sample_weight)
-        rows, validation = np.arange(len(X), dtype=np.int32), None
-        callbacks = list(self.callbacks or [])
+        X, y, w = tensors
+        rows = np.arange(len(X), dtype=np.int32)
+        if validation is not None:
+            return rows, self._checked_validation(*validation, class_weights)
         held_out = self._validation_rows(y.numpy(), early_stopping)
         if held_out is not None:
             rows, valid = held_out
-            # the training rows are gathered by index in the graph: no copy of X
-            validation = [tf.gather(t, valid) for t in (X, y, w)]
+            return rows, [tf.gather(t, valid) for t in (X, y, w)]
+        return rows, None
+
+    def _checked_validation(self, X_val, y_val, sample_weight_val, class_weights):
+        """``fit``'s validation set as tensors, checked against the training data."""
+        try:
+            X_val, _ = self._validate_data(X_val)
+        except ValueError as exc:
+            raise ValueError(
+                f"X_val does not match the training data X: {exc} In a pipeline, "
+                "X_val must be prepared by the steps before the classifier: enable "
+                "metadata routing (sklearn.set_config(enable_metadata_routing=True))"
+                " and build the pipeline with skmnist.make_mnist_pipeline, which "
+                "then prepares X_val as X (transform_input=['X_val']); or fit the "
+                "steps one by one: Xt = pipe[:-1].fit_transform(X, y), then "
+                "pipe[-1].fit(Xt, y, X_val=pipe[:-1].transform(X_val), y_val=y_val)."
+            ) from exc
+        y_val = np.asarray(y_val)
+        if y_val.ndim != 1 or len(y_val) != len(X_val):
+            raise ValueError(
+                f"y_val must hold one label per sample of X_val ({len(X_val)}); "
+                f"got an array of shape {y_val.shape}."
+            )
+        unseen = np.setdiff1d(np.unique(y_val), self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y_val has label(s) {unseen.tolist()} that are not classes of the "
+                f"training labels y ({self.classes_.tolist()}): drop those samples "
+                "from the validation set."
+            )
+        y_val = (
+            np.asarray(self.target_encoder_.transform(y_val))
+            .reshape(len(X_val))
+            .astype(np.int32)
+        )
+        if sample_weight_val is not None:
+            sample_weight_val = np.asarray(sample_weight_val, dtype=np.float32)
+            if sample_weight_val.shape != (len(X_val),):
+                raise ValueError(
+                    f"sample_weight_val must have shape ({len(X_val)},), one weight "
+                    f"per sample of X_val; got {sample_weight_val.shape}."
+                )
+        return list(_weighted_tensors(X_val, y_val, sample_weight_val, class_weights))
+
+    def _keras_callbacks(self, early_stopping, epochs, steps):
+        """The Keras callbacks of this fit: the user's, the display, early stopping."""
+        import keras
+
+        callbacks = list(self.callbacks or [])
+        if self.verbose and not self._watched_by_progress_bar():
+            callbacks.append(EpochLines(epochs))
         if early_stopping:
             callbacks.append(
                 keras.callbacks.EarlyStopping(
@@ -777,51 +908,62 @@ class BaseKerasClassifier(KerasClassifier):
                     restore_best_weights=True,
                 )
             )
-        steps = -(-len(rows) // self.batch_size)
-        callbacks = keras.callbacks.CallbackList(
+        return keras.callbacks.CallbackList(
             callbacks,
-            add_progbar=self.verbose != 0,
+            add_progbar=False,
             verbose=self.verbose,
-            epochs=initial_epoch + epochs,
+            epochs=epochs,
             steps=steps,
-            model=model,
+            model=self.model_,
         )
-        if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
-            self.history_ = {}
-            self.t_, self.best_validation_score_ = 0, None
+
+    def _watched_by_progress_bar(self):
+        # one display per epoch: scikit-learn's bars when they watch this fit
+        return ProgressBar is not None and any(
+            isinstance(callback, ProgressBar)
+            for callback in getattr(self, "_skl_callbacks", ())
+        )
+
+    def _train_epochs(
+        self, tensors, rows, valid, callbacks, task, initial_epoch, epochs, steps
+    ):
+        """The epoch loop: train, validate, call back, record; stop when asked."""
+        network, model = self._network(), self.model_
         epochs_before = len(self.history_.get("loss", []))
         model.stop_training = False
         callbacks.on_train_begin()
+        task.begin()
         logs = None
         for epoch in range(initial_epoch, initial_epoch + epochs):
+            epoch_task = task.epoch_begin()
             callbacks.on_epoch_begin(epoch)
             callbacks.on_train_batch_begin(0)
             order = rows[epoch_permutations(len(rows), self._seed, epoch, 1)[0]]
             logs = network.train_epoch(
-                X,
-                y,
-                w,
+                *tensors,
                 order,
                 self.batch_size,
                 self.alpha,
                 **self._training_options(epoch),
             )
             callbacks.on_train_batch_end(steps - 1, dict(logs))
-            if validation is not None:
-                logs.update(
-                    {f"val_{k}": v for k, v in network.evaluate(*validation).items()}
-                )
+            if valid is not None:
+                scores = network.evaluate(*valid)
+                logs.update({f"val_{key}": value for key, value in scores.items()})
             callbacks.on_epoch_end(epoch, logs)
             for key, value in logs.items():
                 self.history_.setdefault(key, []).append(float(value))
-            if model.stop_training:
+            self.n_iter_ = len(self.history_["loss"])
+            stop = task.epoch_end(epoch_task)
+            if model.stop_training or stop:
                 break
         model.optimizer.finalize_variable_values(model.trainable_weights)
         callbacks.on_train_end(logs=logs)
         self.n_iter_ = len(self.history_.get("loss", []))
         self.t_ = getattr(self, "t_", 0) + len(rows) * (self.n_iter_ - epochs_before)
-        if validation is not None:  # the kept (best) network's, as MLPClassifier's
-            self.best_validation_score_ = network.evaluate(*validation)["accuracy"]
+        if valid is not None:  # the kept (best) network's, as MLPClassifier's
+            self.best_validation_score_ = network.evaluate(*valid)["accuracy"]
+        task.end()
 
     def _validation_rows(self, y, early_stopping):
         """(train, validation) row indices to evaluate each epoch on, or None."""
@@ -1017,3 +1159,98 @@ def _read_only(weights):
     array = np.array(weights, dtype=np.float32)
     array.flags.writeable = False
     return array
+
+
+def _weighted_tensors(X, y, sample_weight, class_weights):
+    """``(X, y, w)`` tensors, ``class_weights`` (per encoded class) folded into w."""
+    if class_weights is not None:
+        # a new array: never scale the caller's sample_weight in place
+        per_row = class_weights[y]
+        sample_weight = per_row if sample_weight is None else per_row * sample_weight
+    return to_tensors(X, y, sample_weight)
+
+
+def _validation_arguments(X_val, y_val, sample_weight_val):
+    """``fit``'s validation set as one value (None without one); halves refused."""
+    if X_val is None and y_val is None:
+        if sample_weight_val is not None:
+            raise ValueError(
+                "sample_weight_val was given without a validation set: pass X_val "
+                "and y_val too, or leave sample_weight_val out."
+            )
+        return None
+    if X_val is None or y_val is None:
+        given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+        raise ValueError(
+            f"{given} was given without {missing}: a validation set needs both "
+            "X_val (the samples) and y_val (their labels)."
+        )
+    return X_val, y_val, sample_weight_val
+
+
+class _Labels:
+    """A fit's encoded labels, and the caller's labels, made only when asked for."""
+
+    def __init__(self, estimator, encoded):
+        self.classes = estimator.classes_
+        self.encoded = np.asarray(encoded).reshape(-1).astype(np.int32, copy=False)
+        self._original = None
+
+    def original(self):
+        if self._original is None:
+            self._original = np.asarray(self.classes)[self.encoded]
+        return self._original
+
+
+class _EpochTasks:
+    """One fit's tasks for scikit-learn's callbacks (1.9+): the fit, its epochs.
+
+    ``n_epochs == 0`` makes the fit itself the one task (``partial_fit``: one
+    epoch). Callbacks receive the training data as the estimator took it (the
+    caller's labels, not the encoded ones), ``sample_weight`` as metadata and,
+    if they ask for it, a ``fitted_estimator``: a shallow copy sharing the
+    network, which predicts with the weights of the epoch just trained while
+    the hook runs (a callback that keeps it for later sees later weights).
+    With no callback set, each hook is a loop over nothing.
+    """
+
+    def __init__(self, estimator, X, labels, sample_weight, n_epochs):
+        self.estimator, self.X, self.labels = estimator, X, labels
+        self.metadata = None if sample_weight is None else {
+            "sample_weight": sample_weight
+        }
+        self.per_epoch = n_epochs > 0
+        self.root = callback_root_context(
+            estimator,
+            max_subtasks=n_epochs,
+            task_name="fit" if self.per_epoch else "partial_fit",
+        )
+
+    def _hook(self, context, name, fitted=True):
+        return getattr(context, name)(
+            estimator=self.estimator,
+            X=self.X,
+            y=self.labels.original,  # a callable: evaluated only if asked for
+            metadata=self.metadata,
+            reconstruction_attributes=(
+                (lambda: {"n_iter_": self.estimator.n_iter_}) if fitted else None
+            ),
+        )
+
+    def begin(self):
+        self._hook(self.root, "call_on_fit_task_begin", fitted=False)
+
+    def epoch_begin(self):
+        if not self.per_epoch:
+            return self.root
+        context = self.root.subcontext(task_name="epoch")
+        self._hook(context, "call_on_fit_task_begin", fitted=False)
+        return context
+
+    def epoch_end(self, context):
+        """Whether a callback asks to stop."""
+        return bool(self._hook(context, "call_on_fit_task_end"))
+
+    def end(self):
+        if self.per_epoch:
+            self._hook(self.root, "call_on_fit_task_end")

@@ -21,11 +21,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, indexable
 
 from skmnist._compat import (
+    CallbackSupportMixin,
     HasMethods,
     Interval,
     StrOptions,
     _fit_context,
     _safe_indexing,
+    callback_root_context,
     get_tags,
 )
 from skmnist.search._results import (
@@ -69,7 +71,7 @@ def _best_estimator_has(attr):
     return check
 
 
-class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
+class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
     """Optuna search of a pipeline within a time budget, pruned after every epoch.
 
     Each trial samples parameters, then trains one copy of the estimator per
@@ -239,6 +241,18 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
     and the same with ``--random-state 2`` in another. Keras models are not
     thread-safe to train side by side, hence no ``n_jobs``.
 
+    **Callbacks** (scikit-learn >= 1.9). The search supports scikit-learn's
+    callbacks (``set_callbacks``), as ``GridSearchCV`` does, and passes the
+    auto-propagated ones (``ProgressBar``) down to its trials. Its task tree:
+    the fit, then ``"search"`` (one subtask per trial of this ``fit``) and
+    ``"refit"``; each ``"trial"`` has one ``"fold"`` per validation split, and
+    each fold one ``"epoch"`` per ``partial_fit`` of its final step, the task
+    a skmnist classifier reports. A ``ScoringMonitor`` set on the classifier
+    (every clone keeps it) thus logs one row per trial, fold and epoch (scored
+    on the fold's training data), then the refit's epochs, in one run. A
+    callback whose ``on_fit_task_end`` returns true for a trial's task ends
+    the search after that trial (the refit follows).
+
     Each fold keeps its transformed training data in memory for the length of
     a trial. For a pipeline, ``partial_fit`` of the final step must train one
     epoch, and ``fit(epochs=n)`` should equal ``n`` calls of ``partial_fit`` --
@@ -339,7 +353,7 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     # --- fitting ---------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, *, X_val=None, y_val=None):
         """Run pruned trials until ``n_trials`` or ``timeout``, then refit the best.
 
         Parameters
@@ -349,6 +363,15 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
             pipeline).
         y : array-like of shape (n_samples,)
             Target labels.
+        X_val : array-like of shape (n_val_samples, ...), default=None
+            A hold-out set of your own, as the estimator takes it (a pipeline
+            prepares it with each trial's fitted leading steps). When given,
+            every trial trains on all of ``X`` and is scored on ``X_val``,
+            ``y_val`` after every epoch, instead of on ``cv``'s splits (leave
+            ``cv`` at ``"auto"``); the refit trains on ``X`` alone: the
+            hold-out set is never trained on.
+        y_val : array-like of shape (n_val_samples,), default=None
+            Its labels.
 
         Returns
         -------
@@ -366,14 +389,20 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
         X, y = indexable(X, y)
         final_name, final = _final_step(self.estimator)
         max_epochs = self.max_epochs or 3 * final.get_params()["epochs"]
-        splits = self._splits(X, y)
+        holdout = self._holdout(X_val, y_val)
+        splits = self._splits(X, y) if holdout is None else [(np.arange(len(X)), None)]
         self.n_splits_ = len(splits)
         self.scorer_ = check_scoring(self.estimator, self.scoring)
+        root = callback_root_context(self, max_subtasks=1 + bool(self.refit))
+        root.call_on_fit_task_begin(estimator=self, X=X, y=y)
         with _optuna_logging(optuna, self.verbose):
             names = self._check_space(optuna)
             start = self._start_params(names)
             run = _TrialRunner(self, X, y, splits, max_epochs, final_name, start)
-            run.deadline = deadline
+            run.deadline, run.holdout = deadline, holdout
+            run.callback_ctx = root.subcontext(
+                task_name="search", max_subtasks=n_trials
+            ).call_on_fit_task_begin(estimator=self)
             self.study_ = self._load_study(optuna, max_epochs)
             with storage_errors(self.study_):
                 if self.try_estimator_first:
@@ -385,14 +414,42 @@ class PrunedSearchCV(MetaEstimatorMixin, BaseEstimator):
                     callbacks=self._trial_callbacks(max_epochs),
                     gc_after_trial=True,  # frees the fold models between trials
                 )
+            run.callback_ctx.call_on_fit_task_end(estimator=self)
         run.check_failures()
         self._collect_results(optuna)
         if self.refit:
             start = time.perf_counter()
             self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_)
-            self.best_estimator_.fit(X, y)
+            refit = root.subcontext(task_name="refit")
+            with refit.propagate_callback_context(self.best_estimator_):
+                refit.call_on_fit_task_begin(estimator=self, X=X, y=y)
+                self.best_estimator_.fit(X, y)
+                refit.call_on_fit_task_end(estimator=self, X=X, y=y)
             self.refit_time_ = time.perf_counter() - start
+        root.call_on_fit_task_end(estimator=self, X=X, y=y)
         return self
+
+    def _holdout(self, X_val, y_val):
+        """``(X_val, y_val)`` of a user's hold-out set, or None; halves refused."""
+        if X_val is None and y_val is None:
+            return None
+        if X_val is None or y_val is None:
+            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+            raise ValueError(
+                f"{given} was given without {missing}: a hold-out set needs both."
+            )
+        if not (isinstance(self.cv, str) and self.cv == "auto"):
+            raise ValueError(
+                f"cv={self.cv!r} and X_val were both given: trials are validated "
+                "either on cv's splits or on your hold-out set. Leave cv at 'auto' "
+                "to use X_val, or leave X_val out."
+            )
+        X_val, y_val = indexable(X_val, y_val)
+        if len(X_val) != len(y_val):
+            raise ValueError(
+                f"X_val has {len(X_val)} samples but y_val has {len(y_val)} labels."
+            )
+        return X_val, y_val
 
     def _splits(self, X, y):
         cv = self.cv
@@ -622,23 +679,34 @@ class _TrialRunner:
         self.start_params = start_params
         self.classes = np.unique(y) if is_classifier(search.estimator) else None
         self.deadline = None  # time.monotonic() after which trials stop
+        self.holdout = None  # the user's (X_val, y_val): the test side of every fold
+        self.callback_ctx = None  # the search's task: one subtask per trial
         self.n_run, self.errors = 0, []
 
     def __call__(self, trial):
-        import optuna
-
         self.n_run += 1
         is_start = bool(trial.user_attrs.get(START_ATTR))
         estimator, params = self._sample(trial, is_start)
         n_epochs = params.get(self.epochs_key, self.max_epochs)
+        task = _TrialTasks(self.callback_ctx, self.search, len(self.splits), n_epochs)
+        try:
+            return self._run(trial, is_start, estimator, params, n_epochs, task)
+        finally:
+            if task.end():
+                trial.study.stop()  # a callback asked: no further trial
+
+    def _run(self, trial, is_start, estimator, params, n_epochs, task):
+        import optuna
+
         try:
             folds = [self._start_fold(estimator, *split) for split in self.splits]
         except Exception as exc:
             return self._fit_failed(trial, exc)
+        task.folds = folds
         best = -np.inf
         for epoch in range(n_epochs):
             try:
-                _train_epoch(folds, self.search.scorer_, self.classes, epoch)
+                _train_epoch(folds, self.search.scorer_, self.classes, epoch, task)
             except Exception as exc:
                 return self._fit_failed(trial, exc)
             mean = _report(trial, folds, epoch)
@@ -671,7 +739,10 @@ class _TrialRunner:
         start = time.perf_counter()
         estimator = clone(estimator)
         X_train, y_train = _safe_indexing(self.X, train), _safe_indexing(self.y, train)
-        X_test, y_test = _safe_indexing(self.X, test), _safe_indexing(self.y, test)
+        if test is None:  # the user's hold-out set
+            X_test, y_test = self.holdout
+        else:
+            X_test, y_test = _safe_indexing(self.X, test), _safe_indexing(self.y, test)
         if isinstance(estimator, Pipeline):
             head, final = estimator[:-1], estimator.steps[-1][1]
             X_train = head.fit_transform(X_train, y_train)
@@ -704,10 +775,57 @@ class _TrialRunner:
             )
 
 
-def _train_epoch(folds, scorer, classes, epoch):
-    for fold in folds:
-        fold.advance(classes if epoch == 0 else None)  # partial_fit needs classes once
+def _train_epoch(folds, scorer, classes, epoch, task):
+    for index, fold in enumerate(folds):
+        with task.epoch(index, fold):
+            fold.advance(classes if epoch == 0 else None)  # classes: once
         fold.evaluate(scorer)
+
+
+class _TrialTasks:
+    """One trial's tasks for scikit-learn's callbacks: the trial, its folds, epochs.
+
+    Each fold's epoch is a leaf whose context is propagated to the fold's final
+    step for its ``partial_fit``: a skmnist classifier reports that epoch (and
+    a ``ScoringMonitor`` scores it) as its own fit task. Folds advance in
+    lockstep, so their tasks are open side by side until the trial ends
+    (complete, pruned or failed).
+    """
+
+    def __init__(self, search_ctx, search, n_folds, n_epochs):
+        self.search, self.folds = search, []
+        self.trial = None
+        if search_ctx is None:
+            return
+        self.trial = search_ctx.subcontext(
+            task_name="trial", max_subtasks=n_folds
+        ).call_on_fit_task_begin(estimator=search)
+        self.fold_ctxs = [
+            self.trial.subcontext(task_name="fold", max_subtasks=n_epochs)
+            for _ in range(n_folds)
+        ]
+        for context in self.fold_ctxs:
+            context.call_on_fit_task_begin(estimator=search)
+
+    @contextlib.contextmanager
+    def epoch(self, index, fold):
+        if self.trial is None:
+            yield
+            return
+        context = self.fold_ctxs[index].subcontext(task_name="epoch")
+        data = {"X": fold.X_train, "y": fold.y_train}
+        with context.propagate_callback_context(fold.estimator):
+            context.call_on_fit_task_begin(estimator=self.search, **data)
+            yield
+            context.call_on_fit_task_end(estimator=self.search, **data)
+
+    def end(self):
+        """End the folds' and the trial's tasks; whether a callback asks to stop."""
+        if self.trial is None:
+            return False
+        for context in self.fold_ctxs:
+            context.call_on_fit_task_end(estimator=self.search)
+        return bool(self.trial.call_on_fit_task_end(estimator=self.search))
 
 
 def _report(trial, folds, epoch):
