@@ -215,7 +215,10 @@ def _decode_image(source):
             image = ImageOps.exif_transpose(image)  # photos: honour the camera's turn
             return _pil_to_gray(image)
     except (
-        UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        OSError,
+        SyntaxError,
     ) as exc:
         # Pillow raises these for foreign, truncated or corrupt files
         raise ValueError(f"not a readable image ({exc})") from exc

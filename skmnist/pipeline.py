@@ -2,8 +2,8 @@
 
 from sklearn.pipeline import Pipeline
 
-from skmnist.models._registry import USER_NETWORK, get_family
 from skmnist._compat import routing_enabled
+from skmnist.models._registry import USER_NETWORK, get_family
 
 
 def make_mnist_pipeline(model="mlp", **params):

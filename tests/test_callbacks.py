@@ -47,8 +47,9 @@ class Recorder:
     def on_fit_task_begin(self, estimator, context):
         self.tasks.append(("begin", context.task_name, context.task_id))
 
-    def on_fit_task_end(self, estimator, context, *, X=None, y=None,
-                        fitted_estimator=None):
+    def on_fit_task_end(
+        self, estimator, context, *, X=None, y=None, fitted_estimator=None
+    ):
         self.tasks.append(("end", context.task_name, context.task_id))
         if context.task_name != "epoch" or fitted_estimator is None:
             return False  # the fit itself, or a search's task
@@ -154,7 +155,9 @@ def test_verbose_lines_give_way_to_the_progress_bar(digits, capsys):
     small(verbose=1).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(" - ")[0] for line in lines] == [
-        "epoch 1/3", "epoch 2/3", "epoch 3/3"
+        "epoch 1/3",
+        "epoch 2/3",
+        "epoch 3/3",
     ]
     small(verbose=1).set_callbacks(ProgressBar()).fit(X, y)
     assert "epoch 1/3 - " not in capsys.readouterr().out
@@ -192,8 +195,9 @@ print(clf.n_iter_, len(clf.history_["val_accuracy"]))
 
 
 class StopAfterOneTrial(Recorder):
-    def on_fit_task_end(self, estimator, context, *, X=None, y=None,
-                        fitted_estimator=None):
+    def on_fit_task_end(
+        self, estimator, context, *, X=None, y=None, fitted_estimator=None
+    ):
         return context.task_name == "trial"
 
 

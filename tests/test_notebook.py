@@ -12,8 +12,7 @@ pytest.importorskip("ipykernel")
 ROOT = Path(__file__).resolve().parents[1]
 
 CELLS = [
-    "from sklearn.datasets import load_digits\n"
-    "from skmnist import KerasMLPClassifier",
+    "from sklearn.datasets import load_digits\nfrom skmnist import KerasMLPClassifier",
     "X, y = load_digits(return_X_y=True)\n"
     "clf = KerasMLPClassifier((8,), epochs=3, random_state=0, verbose=1)\n"
     "_ = clf.fit(X / 16, y)",
@@ -53,7 +52,9 @@ def test_a_notebook_shows_one_clean_line_per_epoch_and_no_start_up_lines(
     assert "\b" not in text and "\r" not in text and "\x1b" not in text
     lines = text.splitlines()
     assert [line.split(" - ")[0] for line in lines] == [
-        "epoch 1/3", "epoch 2/3", "epoch 3/3"
+        "epoch 1/3",
+        "epoch 2/3",
+        "epoch 3/3",
     ]
     for line in lines:
         assert re.fullmatch(r"epoch \d/3 - \d+\.\d\d s( - \w+: \d+\.\d{4})+", line)

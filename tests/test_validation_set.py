@@ -48,7 +48,9 @@ def test_validation_set_is_never_trained_on(digits):
     plain = small().fit(flat(X), y)
     watched = small().fit(flat(X), y, X_val=flat(X_val), y_val=y_val)
     assert plain.history_["loss"] == watched.history_["loss"]
-    for a, b in zip(plain.model_.get_weights(), watched.model_.get_weights()):
+    for a, b in zip(
+        plain.model_.get_weights(), watched.model_.get_weights(), strict=True
+    ):
         np.testing.assert_array_equal(a, b)
 
 
@@ -71,8 +73,9 @@ def test_validation_sample_weights_weigh_the_scores(digits):
     X, y, X_val, y_val = digits
     weights = np.zeros(len(y_val))
     weights[: len(y_val) // 2] = 1
-    clf = small().fit(flat(X), y, X_val=flat(X_val), y_val=y_val,
-                      sample_weight_val=weights)
+    clf = small().fit(
+        flat(X), y, X_val=flat(X_val), y_val=y_val, sample_weight_val=weights
+    )
     half = slice(0, len(y_val) // 2)
     expected = accuracy_score(y_val[half], clf.predict(flat(X_val)[half]))
     assert clf.history_["val_accuracy"][-1] == pytest.approx(expected, abs=1e-6)
@@ -82,8 +85,9 @@ def test_partial_fit_scores_its_epoch_on_the_validation_set(digits):
     X, y, X_val, y_val = digits
     clf = small()
     for _ in range(2):
-        clf.partial_fit(flat(X), y, classes=np.arange(10), X_val=flat(X_val),
-                        y_val=y_val)
+        clf.partial_fit(
+            flat(X), y, classes=np.arange(10), X_val=flat(X_val), y_val=y_val
+        )
     assert len(clf.history_["val_accuracy"]) == 2
 
 
@@ -93,8 +97,10 @@ def test_partial_fit_scores_its_epoch_on_the_validation_set(digits):
         (dict(X_val="X"), "X_val was given without y_val"),
         (dict(y_val="y"), "y_val was given without X_val"),
         (dict(sample_weight_val=np.ones(3)), "sample_weight_val was given without"),
-        (dict(X_val="X", y_val="y", sample_weight_val=np.ones(3)),
-         r"sample_weight_val must have shape \(797,\)"),
+        (
+            dict(X_val="X", y_val="y", sample_weight_val=np.ones(3)),
+            r"sample_weight_val must have shape \(797,\)",
+        ),
         (dict(X_val="X3d", y_val="y"), "X_val does not match the training data"),
         (dict(X_val="Xnarrow", y_val="y"), "X_val does not match the training data"),
         (dict(X_val="X", y_val="y_short"), "y_val must hold one label per sample"),
@@ -104,11 +110,16 @@ def test_partial_fit_scores_its_epoch_on_the_validation_set(digits):
 def test_bad_validation_sets_are_refused_by_name(kwargs, message, digits):
     X, y, X_val, y_val = digits
     values = {
-        "X": flat(X_val), "X3d": X_val, "Xnarrow": flat(X_val)[:, :10], "y": y_val,
-        "y_short": y_val[:-1], "y_unseen": np.where(y_val == 3, 42, y_val),
+        "X": flat(X_val),
+        "X3d": X_val,
+        "Xnarrow": flat(X_val)[:, :10],
+        "y": y_val,
+        "y_short": y_val[:-1],
+        "y_unseen": np.where(y_val == 3, 42, y_val),
     }
-    kwargs = {k: values.get(v, v) if isinstance(v, str) else v
-              for k, v in kwargs.items()}
+    kwargs = {
+        k: values.get(v, v) if isinstance(v, str) else v for k, v in kwargs.items()
+    }
     with pytest.raises(ValueError, match=message):
         small(epochs=1).fit(flat(X), y, **kwargs)
 
@@ -116,17 +127,17 @@ def test_bad_validation_sets_are_refused_by_name(kwargs, message, digits):
 def test_the_pipeline_prepares_x_val_with_routing_enabled(digits):
     X, y, X_val, y_val = digits
     with sklearn.config_context(enable_metadata_routing=True):
-        pipe = make_mnist_pipeline(**SMALL[KerasMLPClassifier], epochs=2,
-                                   random_state=0)
-        pipe.fit(X * 255, y, X_val=X_val * 255, y_val=y_val)  # as uint8 pixels
-        assert pipe[-1].history_["val_accuracy"][-1] == pipe.score(
-            X_val * 255, y_val
+        pipe = make_mnist_pipeline(
+            **SMALL[KerasMLPClassifier], epochs=2, random_state=0
         )
+        pipe.fit(X * 255, y, X_val=X_val * 255, y_val=y_val)  # as uint8 pixels
+        assert pipe[-1].history_["val_accuracy"][-1] == pipe.score(X_val * 255, y_val)
         # and through a search, which routes the validation set to every fit
         search = GridSearchCV(pipe, {"classifier__epochs": [1, 2]}, cv=2)
         search.fit(X, y, X_val=X_val, y_val=y_val)
-        assert len(search.best_estimator_[-1].history_["val_loss"]) == (
-            search.best_params_["classifier__epochs"]
+        assert (
+            len(search.best_estimator_[-1].history_["val_loss"])
+            == (search.best_params_["classifier__epochs"])
         )
 
 

@@ -507,8 +507,16 @@ class BaseKerasClassifier(CallbackSupportMixin, KerasClassifier):
 
     # --- fitting ---------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
-            sample_weight_val=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Build the network and train it for ``epochs`` epochs.
 
         With a validation set (``X_val`` and ``y_val``), its loss and accuracy
@@ -568,8 +576,17 @@ class BaseKerasClassifier(CallbackSupportMixin, KerasClassifier):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None, *, X_val=None,
-                    y_val=None, sample_weight_val=None):
+    def partial_fit(
+        self,
+        X,
+        y,
+        classes=None,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Train one more epoch on every row of X, keeping weights and optimizer.
 
         As in scikit-learn's ``MLPClassifier``, ``early_stopping`` does not apply
@@ -823,9 +840,7 @@ class BaseKerasClassifier(CallbackSupportMixin, KerasClassifier):
         )
         # scikit-learn's callbacks: fit is a task with one subtask per epoch;
         # a partial_fit call is one task, the epoch itself
-        task = _EpochTasks(
-            self, X, labels, sample_weight, epochs if epoch_tasks else 0
-        )
+        task = _EpochTasks(self, X, labels, sample_weight, epochs if epoch_tasks else 0)
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = {}
             self.t_, self.best_validation_score_ = 0, None
@@ -1216,9 +1231,9 @@ class _EpochTasks:
 
     def __init__(self, estimator, X, labels, sample_weight, n_epochs):
         self.estimator, self.X, self.labels = estimator, X, labels
-        self.metadata = None if sample_weight is None else {
-            "sample_weight": sample_weight
-        }
+        self.metadata = (
+            None if sample_weight is None else {"sample_weight": sample_weight}
+        )
         self.per_epoch = n_epochs > 0
         self.root = callback_root_context(
             estimator,

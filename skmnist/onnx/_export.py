@@ -144,14 +144,22 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
         onnx,
         model,
         _metadata(
-            classifier, transformer, scale, image_shape, input_shape, input_dtype
+            estimator,
+            classifier,
+            transformer,
+            scale,
+            image_shape,
+            input_shape,
+            input_dtype,
         ),
     )
     onnx.checker.check_model(model, full_check=True)
     return model
 
 
-def _metadata(classifier, transformer, scale, image_shape, input_shape, input_dtype):
+def _metadata(
+    estimator, classifier, transformer, scale, image_shape, input_shape, input_dtype
+):
     """What :class:`OnnxClassifier` reads back from the file, as a dict."""
     classes = np.asarray(classifier.classes_)
     return {
