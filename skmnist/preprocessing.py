@@ -130,13 +130,6 @@ class _BaseImageTransformer(TransformerMixin, BaseEstimator):
         tags.requires_fit = True
         return tags
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        # Fitted before the scale was learned (skmnist 0.1: `scale` was always a
-        # number, 255.0 by default, and used as is): that number is the scale.
-        if "image_shape_" in self.__dict__ and "scale_" not in self.__dict__:
-            self.scale_ = float(self.scale)
-
     # -- the shared transform ------------------------------------------------------
 
     def _scaled_float32(self, X, output_shape):

@@ -673,32 +673,6 @@ def test_warning_can_be_made_an_error():
             flattener.transform(_mnist_like() / 255.0)
 
 
-def _as_pickled_by_skmnist_0_1(**fitted_state):
-    """A flattener in the state skmnist 0.1 pickled: numeric scale, no ``scale_``."""
-    old = ImageFlattener.__new__(ImageFlattener)
-    old.__dict__.update({"scale": 255.0, "image_shape": None, **fitted_state})
-    return pickle.dumps(old)
-
-
-def test_pickles_from_before_scale_was_learned_still_predict():
-    loaded = pickle.loads(
-        _as_pickled_by_skmnist_0_1(image_shape_=(28, 28), n_features_in_=784)
-    )
-    X = _mnist_like()
-
-    assert loaded.scale_ == 255.0
-    assert_array_equal(loaded.transform(X), ImageFlattener().fit_transform(X))
-    with pytest.warns(PixelScaleWarning, match="X \\* 255"):
-        loaded.transform(X / 255.0)
-    assert_allclose(loaded.inverse_transform(loaded.transform(X)).max(), 255.0)
-
-
-def test_unfitted_pickles_from_before_keep_their_explicit_scale():
-    loaded = pickle.loads(_as_pickled_by_skmnist_0_1())
-    assert not hasattr(loaded, "scale_")
-    assert loaded.fit(_mnist_like()).scale_ == 255.0  # scale=255.0, as set
-
-
 # -- ImageReshaper ---------------------------------------------------------------
 
 
