@@ -1,5 +1,6 @@
 """A user's own Keras network on the shared engine, taken as scikeras takes it."""
 
+import re
 from numbers import Real
 
 import numpy as np
@@ -231,6 +232,12 @@ class KerasImageClassifier(BaseKerasClassifier):
         vars(self).update(routed_params)
 
     # --- parameters: the signature's, plus the routed ones set on the instance ----
+    def __repr__(self, N_CHAR_MAX=700):
+        # a builder shows as its name, not its memory address: the same text in
+        # every process (search logs, test ids of parallel workers)
+        text = super().__repr__(N_CHAR_MAX)
+        return re.sub(r"<function (\S+) at 0x[0-9a-fA-F]+>", r"\1", text)
+
     def _get_param_names(self):
         named = type(self)._signature_param_names()
         extra = (
