@@ -9,6 +9,7 @@ Only NumPy, SciPy and Pillow are imported here (no TensorFlow).
 """
 
 import os
+import warnings
 
 import numpy as np
 
@@ -211,9 +212,18 @@ def _decode_image(source):
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        with Image.open(source) as image:
-            image = ImageOps.exif_transpose(image)  # photos: honour the camera's turn
-            return _pil_to_gray(image)
+        with warnings.catch_warnings():
+            # past Pillow's decompression-bomb limit (about 89 megapixels) Pillow
+            # only warns, and decoding one such file as floats takes gigabytes:
+            # refuse it, as Pillow itself refuses twice that size
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source) as image:
+                image = ImageOps.exif_transpose(image)  # photos: the camera's turn
+                return _pil_to_gray(image)
+    except Image.DecompressionBombWarning as exc:
+        raise ValueError(
+            f"image too large for a digit ({exc}); scale it down first"
+        ) from exc
     except (
         UnidentifiedImageError,
         Image.DecompressionBombError,

@@ -218,7 +218,12 @@ def test_regularisers_train_as_keras_fit_does(digits, l2):
     net = regularised_network({"X_shape_": X.shape, "n_classes_": 10}, seed=0, l2=l2)
     # one full batch of plain SGD: the engine's step against Keras's own
     clf = KerasImageClassifier(
-        net, optimizer="sgd", learning_rate=0.5, batch_size=len(X), epochs=1
+        net,
+        optimizer="sgd",
+        momentum=0.0,  # plain SGD, as Keras's SGD(0.5) below
+        learning_rate=0.5,
+        batch_size=len(X),
+        epochs=1,
     ).fit(X, y)
     reference = keras.models.clone_model(net)
     reference.compile(
