@@ -442,9 +442,14 @@ class MyDense(L.Dense):
     """A user's subclass of a Keras layer: it may compute something else."""
 
 
+def cubed(x):
+    """An activation of the user's own (a function, as Keras accepts)."""
+    return x * x * x
+
+
 def _unsupported(input_shape, n_classes, seed):
     inputs = keras.Input(input_shape)
-    x = L.Conv2D(2, 3, activation="celu", name="odd_conv")(inputs)
+    x = L.Conv2D(2, 3, activation=cubed, name="odd_conv")(inputs)
     x = L.UpSampling2D(name="upsample")(x)
     x = Doubling(name="doubling")(L.Flatten()(x))
     outputs = MyDense(n_classes, activation="softmax", name="my_dense")(x)
@@ -460,7 +465,7 @@ def test_unsupported_layers_are_refused_in_one_error_before_anything_is_written(
         export_onnx(model, tmp_path / "refused.onnx")
     message = str(error.value)
     for named in (
-        "'odd_conv' (Conv2D): activation 'celu'",
+        "'odd_conv' (Conv2D): activation 'cubed'",
         "'upsample' (UpSampling2D)",
         "'doubling' (Doubling)",
         "'my_dense' (MyDense)",

@@ -820,5 +820,6 @@ def test_minmax_scaler_in_front_scores_with_one_warning(mnist):
 
     with pytest.warns(PixelScaleWarning, match="clipped to") as record:
         accuracy = pipe.score(X_test, mnist.y_test[:2000])
-    assert len(record) == 1
+    # only the pixel-scale warnings count (old library versions add their own)
+    assert sum(issubclass(w.category, PixelScaleWarning) for w in record) == 1
     assert accuracy > 0.8

@@ -115,10 +115,10 @@ def test_schedule_continues_across_partial_fit(digits, schedule):
     rates = []
     for _ in range(3):
         steps.partial_fit(X, y, classes=np.unique(y))
-        rates.append(float(steps.model_.optimizer.learning_rate))
+        rates.append(float(np.asarray(steps.model_.optimizer.learning_rate)))
     np.testing.assert_array_equal(whole.predict_proba(X), steps.predict_proba(X))
     per_epoch = -(-len(X) // 64)
-    assert int(steps.model_.optimizer.iterations) == 3 * per_epoch
+    assert int(np.asarray(steps.model_.optimizer.iterations)) == 3 * per_epoch
     expected = make_schedule(schedule, 0.01, 3 * per_epoch)
     assert rates == pytest.approx([float(expected(k * per_epoch)) for k in (1, 2, 3)])
     assert rates[-1] < 1e-6  # the schedule ran exactly once over the 3 calls
