@@ -5,6 +5,8 @@ each beside its estimator. Keras is imported inside the functions: importing thi
 module is cheap.
 """
 
+import contextlib
+
 import numpy as np
 
 # sklearn's MLPClassifier names, mapped to Keras's, plus Keras's own common names
@@ -31,6 +33,29 @@ OPTIMIZERS = {
 }
 
 SCHEDULES = ("constant", "cosine", "one-cycle")
+
+DTYPE_POLICIES = ("float32", "mixed_bfloat16")
+
+
+@contextlib.contextmanager
+def dtype_policy_scope(name):
+    """Keras's default dtype policy set to ``name`` inside the block, then restored.
+
+    Layers take the default policy when they are created, so a network built
+    inside the block computes in ``name``. Keras keeps the policy in
+    thread-local state: other threads are not affected.
+    """
+    if name == "float32":  # the default: touch nothing
+        yield
+        return
+    import keras
+
+    before = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(before)
 
 
 def make_schedule(name, learning_rate, total_steps):
@@ -81,18 +106,28 @@ def layer_seeds(seed, n_layers):
     return [int(s) >> 1 for s in state]
 
 
-def make_optimizer(name, learning_rate, momentum=0.0, nesterov=False, **kwargs):
+def make_optimizer(
+    name, learning_rate, momentum=0.0, nesterov=False, weight_decay=None, **kwargs
+):
     """A fresh Keras optimizer from its lowercase name and a learning rate.
 
     ``momentum`` and ``nesterov`` are those of ``"sgd"`` (Keras's SGD, whose update
     is ``MLPClassifier``'s ``solver="sgd"`` update) and ignored by the others;
+    ``weight_decay`` is Keras's decoupled decay (None: the optimizer's default);
     ``kwargs`` are any other arguments of the optimizer's class (routed as
     ``optimizer__name=value``), and win.
+
+    Examples
+    --------
+    >>> make_optimizer("adam", 0.01, weight_decay=1e-4).weight_decay
+    0.0001
     """
     import keras
 
     options = {"learning_rate": learning_rate}
     if name == "sgd":
         options.update(momentum=momentum, nesterov=nesterov)
+    if weight_decay is not None:
+        options["weight_decay"] = weight_decay
     options.update(kwargs)
     return getattr(keras.optimizers, OPTIMIZERS[name])(**options)

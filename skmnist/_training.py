@@ -151,7 +151,8 @@ class CompiledNetwork:
             input_signature=[matrix, labels, vector],
         )
         self._predict = tf.function(
-            functools.partial(model, training=False), input_signature=[matrix]
+            lambda X: tf.cast(model(X, training=False), tf.float32),
+            input_signature=[matrix],
         )
         self._predict_concrete = None
 
@@ -253,7 +254,8 @@ class CompiledNetwork:
                     lambda xb=xb: xb,
                 )
             with tf.GradientTape() as tape:
-                proba = model(xb, training=True)
+                # float32 whatever the layers compute in (dtype_policy)
+                proba = tf.cast(model(xb, training=True), tf.float32)
                 losses = self._smoothed_loss(yb, proba, smoothing)
                 loss = (
                     tf.reduce_sum(losses * wb) / size
@@ -288,7 +290,7 @@ class CompiledNetwork:
         import keras
         import tensorflow as tf
 
-        proba = self.model(X, training=False)
+        proba = tf.cast(self.model(X, training=False), tf.float32)
         losses = keras.losses.sparse_categorical_crossentropy(y, proba)
         hits = tf.cast(
             tf.equal(tf.argmax(proba, 1, output_type=tf.int32), y), tf.float32

@@ -3,7 +3,7 @@
 from sklearn.pipeline import Pipeline
 
 from skmnist._compat import routing_enabled
-from skmnist.models._registry import USER_NETWORK, get_family
+from skmnist.models._registry import USER_NETWORK, get_family, preset_params
 
 
 def make_mnist_pipeline(model="mlp", **params):
@@ -15,6 +15,9 @@ def make_mnist_pipeline(model="mlp", **params):
     - ``model="cnn"``: ``Pipeline([("reshape", ImageReshaper()),
       ("classifier", KerasCNNClassifier(**params))])``, which keeps each image's
       two dimensions;
+    - ``model="cnn-fast"``, ``"cnn-strong"`` or ``"mlp-strong"``: a named
+      training recipe (``skmnist.models.PRESETS``), the family's pipeline with
+      the recipe's parameters; ``params`` given as well win over them;
     - ``model=<your builder>`` (a function returning a ``keras.Model``, or a
       ``keras.Model``): ``Pipeline([("reshape", ImageReshaper()),
       ("classifier", KerasImageClassifier(model, **params))])``, your own
@@ -39,8 +42,9 @@ def make_mnist_pipeline(model="mlp", **params):
 
     Parameters
     ----------
-    model : {"mlp", "cnn"}, callable or keras.Model, default="mlp"
-        The network family, or your own network.
+    model : {"mlp", "cnn", "cnn-fast", "cnn-strong", "mlp-strong"}, callable \
+or keras.Model, default="mlp"
+        The network family, a named recipe of one, or your own network.
     **params : dict
         Parameters of the classifier (:class:`skmnist.KerasMLPClassifier`,
         :class:`skmnist.KerasCNNClassifier` or
@@ -92,6 +96,7 @@ def make_mnist_pipeline(model="mlp", **params):
     family = get_family(model)
     if family is USER_NETWORK:  # the network is the estimator's model=
         params = {"model": model, **params}
+    params = {**preset_params(model), **params}  # what the caller sets wins
     step = family.make_image_step()
     estimator = family.load_estimator()(**params)
     if not routing_enabled():

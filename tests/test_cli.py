@@ -346,7 +346,7 @@ def test_train_alpha_reaches_the_classifier():
     from skmnist.commands.train import model_params
 
     parser = build_parser()
-    assert model_params(parser.parse_args(["train"]))["alpha"] == 0.0
+    assert "alpha" not in model_params(parser.parse_args(["train"]))  # the model's
     args = parser.parse_args(["train", "--model", "cnn", "--alpha", "1e-4"])
     assert model_params(args)["alpha"] == 1e-4
 
@@ -372,6 +372,7 @@ def test_train_subset_is_stratified_and_the_same_every_time(mnist):
         (["--model", "cnn", "--hidden-layer-sizes", "16"], "option of --model mlp"),
         (["--filters", "8,16"], "option of --model cnn"),
         (["--model", "cnn", "--filters", "8,,16"], "--filters must be comma-sep"),
+        (["--model", "cnn-strong", "--hidden-layer-sizes", "16"], "of --model mlp"),
     ],
 )
 def test_train_bad_values_fail_before_loading_data(capsys, tmp_path, argv, fragment):
@@ -406,6 +407,26 @@ def test_train_cnn(capsys, tmp_path, mnist):
     assert pipe[-1].filters == (4, 8) and pipe[-1].callbacks is None
     accuracy = float(out.split("test accuracy: ")[1].split()[0])
     assert accuracy == pytest.approx(pipe.score(mnist.X_test, mnist.y_test), abs=1e-4)
+
+
+def test_train_a_preset_with_the_options_given_winning(capsys, tmp_path, mnist):
+    from skmnist.models import PRESETS
+    from skmnist.persistence import load_model
+
+    model = tmp_path / "strong.joblib"
+    status, out, _ = run(
+        capsys,
+        "train", "--model", "cnn-strong", "--filters", "4,8", "--subset", "600",
+        "--epochs", "1", "--random-state", "0", "--quiet", "-o", model,
+    )  # fmt: skip
+
+    assert status == 0, out
+    assert "training the cnn-strong on 600 images for 1 epoch\n" in out
+    clf = load_model(model)[-1]
+    assert clf.filters == (4, 8) and clf.epochs == 1  # given: they win
+    recipe = PRESETS["cnn-strong"].estimator_params()
+    for name in ("shift_range", "rotation_range", "label_smoothing", "learning_rate"):
+        assert getattr(clf, name) == recipe[name]  # not given: the preset's
 
 
 def test_train_a_users_network(capsys, tmp_path):

@@ -193,9 +193,117 @@ def test_batch_normalization_blocks_train_and_predict(digits):
         {"label_smoothing": 1.0},
         {"learning_rate_schedule": "linear"},
         {"batch_normalization": "yes"},
+        {"weight_decay": -0.1},
+        {"dtype_policy": "mixed_float16"},
     ],
 )
 def test_bad_recipe_parameters_are_refused(digits, params):
     name = next(iter(params))
     with pytest.raises(InvalidParameterError, match=name):
         cnn(**params).fit(*digits)
+
+
+# -- decoupled weight decay ----------------------------------------------------------
+def test_weight_decay_is_decoupled_and_follows_the_learning_rate(digits):
+    # one step of plain SGD (no momentum): w <- w - lr * g - lr * wd * w, the
+    # decay applied to the weights, never through the gradient (AdamW's rule)
+    X, y = digits
+    params = dict(optimizer="sgd", momentum=0.0, learning_rate=0.1, epochs=1)
+    plain = cnn(**params, batch_size=len(X)).fit(X, y)
+    decayed = cnn(**params, batch_size=len(X), weight_decay=0.5).fit(X, y)
+    assert decayed.model_.optimizer.weight_decay == 0.5
+    # the same seeded initial weights, left as they are by a vanishing step
+    start = cnn(**{**params, "learning_rate": 1e-30}, batch_size=len(X)).fit(X, y)
+    for before, a, b in zip(
+        start.model_.get_weights(),
+        plain.model_.get_weights(),
+        decayed.model_.get_weights(),
+        strict=True,
+    ):
+        # Keras decays the weights before applying the gradient step
+        np.testing.assert_allclose(b, a - 0.1 * 0.5 * before, rtol=1e-5, atol=1e-6)
+
+
+def test_weight_decay_none_keeps_the_optimizers_default(digits):
+    X, y = digits
+    assert cnn(optimizer="adamw").fit(X, y).model_.optimizer.weight_decay == 0.004
+    assert cnn().fit(X, y).model_.optimizer.weight_decay is None
+    routed = cnn(optimizer="adamw", weight_decay=0.01).fit(X, y)
+    assert routed.model_.optimizer.weight_decay == 0.01
+
+
+# -- bfloat16 ------------------------------------------------------------------------
+@pytest.mark.parametrize("family", [KerasCNNClassifier, KerasMLPClassifier])
+def test_mixed_bfloat16_computes_in_bfloat16_and_answers_float32(digits, family):
+    import keras
+
+    X, y = digits
+    small = dict(epochs=5, batch_size=64, learning_rate=0.01, random_state=0)
+    small.update(filters=(4,)) if family is KerasCNNClassifier else small.update(
+        hidden_layer_sizes=(16,)
+    )
+    clf = family(**small, dtype_policy="mixed_bfloat16").fit(X, y)
+    again = family(**small, dtype_policy="mixed_bfloat16").fit(X, y)
+    policies = {layer.name: layer.dtype_policy.name for layer in clf.model_.layers}
+    assert policies.pop("output") == "float32"  # softmax in float32
+    assert set(policies.values()) == {"mixed_bfloat16"}
+    assert all(w.dtype == np.float32 for w in clf.model_.get_weights())
+    proba = clf.predict_proba(X)
+    assert proba.dtype == np.float32
+    np.testing.assert_array_equal(proba, again.predict_proba(X))  # reproducible
+    assert not np.array_equal(proba, family(**small).fit(X, y).predict_proba(X))
+    assert clf.score(X, y) > 0.8
+    # Keras's default policy is left as it was
+    assert keras.config.dtype_policy().name == "float32"
+
+
+def test_mixed_bfloat16_exports_float32_onnx(digits, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from skmnist import OnnxClassifier, export_onnx, make_mnist_pipeline
+
+    X, y = digits
+    images = X.reshape(-1, 8, 8)
+    pipe = make_mnist_pipeline(
+        model="cnn",
+        filters=(4,),
+        epochs=2,
+        random_state=0,
+        batch_normalization=True,
+        dtype_policy="mixed_bfloat16",
+    ).fit(images, y)
+    path = export_onnx(pipe, tmp_path / "bf16.onnx")
+    onnx = OnnxClassifier(path)
+    proba = onnx.predict_proba(images)
+    assert proba.dtype == np.float32
+    # the exported graph computes in float32: close to the bfloat16 network's
+    # answers to bfloat16's precision (3 significant digits)
+    np.testing.assert_allclose(proba, pipe.predict_proba(images), atol=2e-2)
+    assert np.mean(onnx.predict(images) == pipe.predict(images)) > 0.97
+
+
+# -- presets -------------------------------------------------------------------------
+def test_presets_are_their_familys_pipeline_with_the_recipe():
+    from skmnist import make_mnist_pipeline
+    from skmnist.models import FAMILIES, PRESETS
+
+    for name, preset in PRESETS.items():
+        pipe = make_mnist_pipeline(model=name)
+        family = FAMILIES[preset.family]
+        assert isinstance(pipe[-1], family.load_estimator())
+        assert pipe.steps[0][0] == family.image_step[0]
+        params = pipe[-1].get_params()
+        for key, value in preset.params:
+            assert params[key] == value, (name, key)
+    # what the caller gives wins over the preset
+    pipe = make_mnist_pipeline(model="cnn-strong", epochs=1, random_state=3)
+    assert pipe[-1].epochs == 1 and pipe[-1].random_state == 3
+    assert (
+        pipe[-1].shift_range == PRESETS["cnn-strong"].estimator_params()["shift_range"]
+    )
+
+
+def test_an_unknown_preset_names_the_presets():
+    from skmnist import make_mnist_pipeline
+
+    with pytest.raises(ValueError, match="cnn-strong"):
+        make_mnist_pipeline(model="cnn-strongest")

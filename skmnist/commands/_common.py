@@ -282,37 +282,42 @@ def print_scores_of(model, data, *, report=False):
 
 
 def add_model_argument(parser, what):
-    """--model: a family of the registry, or MODULE:FUNCTION for one's own network."""
-    from skmnist.models._registry import FAMILIES, USER_NETWORK
+    """--model: a family or preset of the registry, or MODULE:FUNCTION for one's own
+    network."""
+    from skmnist.models._registry import FAMILIES, PRESETS, USER_NETWORK
 
-    listed = "; ".join(f"{name}, {family.summary}" for name, family in FAMILIES.items())
+    listed = "; ".join(
+        f"{name}, {entry.summary}" for name, entry in {**FAMILIES, **PRESETS}.items()
+    ).replace("%", "%%")  # argparse formats the help with %
     parser.add_argument(
         "--model",
         type=model_argument,
         default="mlp",
-        metavar="|".join(FAMILIES) + "|MODULE:FUNCTION",
+        metavar="|".join([*FAMILIES, *PRESETS]) + "|MODULE:FUNCTION",
         help=f"network to {what}: {listed}; or MODULE:FUNCTION, "
         f"{USER_NETWORK.summary} (default: %(default)s)",
     )
 
 
 def model_argument(text):
-    """argparse type for --model: a family name, or MODULE:FUNCTION (imported later)."""
-    from skmnist.models._registry import FAMILIES
+    """argparse type for --model: a family or preset name, or MODULE:FUNCTION
+    (imported later)."""
+    from skmnist.models._registry import FAMILIES, PRESETS
 
     module, sep, name = text.partition(":")
-    if text in FAMILIES or (sep and module and name):
+    if text in FAMILIES or text in PRESETS or (sep and module and name):
         return text
     raise argparse.ArgumentTypeError(
-        f"expected one of {', '.join(FAMILIES)}, or MODULE:FUNCTION naming a "
-        f"function that builds a keras.Model; got {text!r}"
+        f"expected one of {', '.join([*FAMILIES, *PRESETS])}, or MODULE:FUNCTION "
+        f"naming a function that builds a keras.Model; got {text!r}"
     )
 
 
 def model_family(text):
-    """``(family, model)`` of --model: a family name, or an imported builder."""
-    from skmnist.models._registry import FAMILIES, USER_NETWORK, load_builder
+    """``(family, model)`` of --model: a family or preset name, or an imported
+    builder."""
+    from skmnist.models._registry import USER_NETWORK, get_family, load_builder
 
-    if text in FAMILIES:
-        return FAMILIES[text], text
+    if ":" not in text:
+        return get_family(text), text
     return USER_NETWORK, load_builder(text)

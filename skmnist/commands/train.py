@@ -2,8 +2,10 @@
 it; --dataset picks Fashion-MNIST, another IDX dataset or a folder of images),
 evaluate it on the test set (accuracy and confusion matrix) and save the fitted
 pipeline. --model picks the network: a family of skmnist.models.FAMILIES (mlp, the
-dense network of the reference notebook; cnn, a small convolutional network) or your
-own, MODULE:FUNCTION naming a function that builds a keras.Model. Progress is one line
+dense network of the reference notebook; cnn, a small convolutional network), a named
+training recipe of skmnist.models.PRESETS (cnn-fast, cnn-strong, mlp-strong: the
+options given as well win over the recipe's), or your own, MODULE:FUNCTION naming a
+function that builds a keras.Model. Progress is one line
 per epoch; --validation adds the loss and accuracy on a validation set to each line
 (--validation test: the official test set, as the reference notebook prints it)."""
 
@@ -31,7 +33,12 @@ def add_arguments(parser):
         help="where to save the fitted pipeline (default: %(default)s)",
     )
     add_model_argument(parser, "train")
-    parser.add_argument("--epochs", type=positive_int, default=10, help="default: 10")
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=None,
+        help="default: the model's (10; a preset's own)",
+    )
     parser.add_argument(
         "--subset",
         type=positive_int,
@@ -41,7 +48,10 @@ def add_arguments(parser):
         "run (default: all 60,000)",
     )
     parser.add_argument(
-        "--batch-size", type=positive_int, default=128, help="default: 128"
+        "--batch-size",
+        type=positive_int,
+        default=None,
+        help="default: the model's (128; a preset's own)",
     )
     for name, (family, meaning, default) in _family_options().items():
         parser.add_argument(
@@ -57,14 +67,17 @@ def add_arguments(parser):
         help="dropout rate (default: the model's: 0.2 for mlp, 0.5 for cnn)",
     )
     parser.add_argument(
-        "--learning-rate", type=float, default=0.001, help="default: 0.001"
+        "--learning-rate",
+        type=float,
+        default=None,
+        help="default: the model's (0.001; a preset's own)",
     )
     parser.add_argument(
         "--alpha",
         type=float,
-        default=0.0,
+        default=None,
         help="L2 penalty on the weights, scikit-learn MLPClassifier's alpha "
-        "(default: 0)",
+        "(default: the model's: 0)",
     )
     parser.add_argument(
         "--validation",
@@ -131,22 +144,21 @@ def _family_options():
 
 
 def model_params(args):
-    """The classifier's parameters the arguments set (the rest keep its defaults)."""
-    params = {
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
-        "learning_rate": args.learning_rate,
-        "alpha": args.alpha,
-        "random_state": args.random_state,
-    }
-    if args.dropout is not None:
-        params["dropout"] = args.dropout
+    """The classifier's parameters the arguments set (the rest keep the model's
+    defaults, or a preset's values)."""
+    from skmnist.models._registry import PRESETS
+
+    params = {"random_state": args.random_state}
+    for name in ("epochs", "batch_size", "learning_rate", "alpha", "dropout"):
+        if getattr(args, name) is not None:
+            params[name] = getattr(args, name)
+    base = PRESETS[args.model].family if args.model in PRESETS else args.model
     for name, (family, _, _) in _family_options().items():
         text = getattr(args, name)
         if text is None:
             continue
         option = "--" + name.replace("_", "-")
-        if args.model != family:
+        if base != family:
             raise ValueError(
                 f"{option} is an option of --model {family}; --model {args.model} "
                 f"has no such parameter: leave it out, or use --model {family}"
@@ -179,8 +191,9 @@ def run(args):
     if not args.quiet:
         from skmnist.commands._progress import EpochLines
 
-        pipe.set_params(classifier__callbacks=[EpochLines(args.epochs)])
-    epochs = f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
+        pipe.set_params(classifier__callbacks=[EpochLines(pipe[-1].epochs)])
+    n_epochs = pipe[-1].epochs
+    epochs = f"{n_epochs} epoch{'s' if n_epochs != 1 else ''}"
     print(f"dataset: {data.name}")
     print(f"training the {args.model} on {len(X):,} images for {epochs}")
     if validation is not None:

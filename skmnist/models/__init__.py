@@ -8,14 +8,19 @@
   as scikeras takes it (``model=`` a builder, ``model__`` arguments).
 
 ``FAMILIES`` (``_registry.py``) declares every family once: its name, estimator,
-image step, search space, command-line option and exports.
+image step, search space, command-line option and exports; ``PRESETS`` the named
+training recipes of the families (``cnn-fast``, ``cnn-strong``, ``mlp-strong``).
 
 Names load lazily (PEP 562): importing this package does not import TensorFlow.
 """
 
 import importlib
 
-from skmnist.models._registry import FAMILIES, USER_NETWORK
+from skmnist.models._registry import (  # PRESETS: re-exported (__all__)
+    FAMILIES,
+    PRESETS,  # noqa: F401
+    USER_NETWORK,
+)
 
 # public name -> submodule that defines it; each family's estimator from the registry
 _LAZY = {
@@ -26,7 +31,7 @@ _LAZY = {
     },
 }
 
-__all__ = sorted([*_LAZY, "FAMILIES"])
+__all__ = sorted([*_LAZY, "FAMILIES", "PRESETS"])
 
 
 def __getattr__(name):

@@ -96,6 +96,92 @@ FAMILIES = {
     )
 }
 
+
+@dataclass(frozen=True)
+class Preset:
+    """A named training recipe: a built-in family with chosen parameters.
+
+    ``make_mnist_pipeline(model=name)`` and ``--model name`` build the family's
+    pipeline with these parameters; any parameter given as well wins over the
+    preset's. Every figure quoted in ``summary`` is measured by
+    ``benchmarks/bench_recipes.py``.
+
+    Attributes
+    ----------
+    name : str
+        Its name in ``make_mnist_pipeline(model=name)`` and ``--model name``.
+    family : str
+        The built-in family (a key of ``FAMILIES``).
+    params : tuple of (str, object)
+        The estimator's parameters, as ``(name, value)`` pairs.
+    summary : str
+        One line for the command line's help.
+    """
+
+    name: str
+    family: str
+    params: tuple
+    summary: str
+
+    def estimator_params(self):
+        """The preset's parameters as a dict (a new one each call)."""
+        return dict(self.params)
+
+
+# the named recipes (issue 20), fastest first; the figures are measured by
+# benchmarks/bench_recipes.py (docs/performance.rst)
+PRESETS = {
+    preset.name: preset
+    for preset in (
+        Preset(
+            name="cnn-fast",
+            family="cnn",
+            params=(
+                ("filters", (16, 32)),
+                ("batch_normalization", True),
+                ("dropout", 0.25),
+                ("learning_rate", 0.003),
+                ("learning_rate_schedule", "one-cycle"),
+                ("batch_size", 64),
+                ("epochs", 2),
+            ),
+            summary="the shortest fit to 99% MNIST test accuracy",
+        ),
+        Preset(
+            name="cnn-strong",
+            family="cnn",
+            params=(
+                ("filters", (32, 64, 128)),
+                ("batch_normalization", True),
+                ("dropout", 0.25),
+                ("learning_rate", 0.003),
+                ("learning_rate_schedule", "one-cycle"),
+                ("shift_range", 2.0),
+                ("rotation_range", 10.0),
+                ("zoom_range", 0.1),
+                ("label_smoothing", 0.1),
+                ("epochs", 15),
+            ),
+            summary="the most accurate recipe in 5 minutes of 2 CPU cores",
+        ),
+        Preset(
+            name="mlp-strong",
+            family="mlp",
+            params=(
+                ("hidden_layer_sizes", (1024, 1024)),
+                ("dropout", 0.2),
+                ("learning_rate", 0.002),
+                ("learning_rate_schedule", "one-cycle"),
+                ("shift_range", 2.0),
+                ("rotation_range", 10.0),
+                ("zoom_range", 0.1),
+                ("epochs", 40),
+            ),
+            summary="the dense network with augmentation, for 99% in 10 minutes",
+        ),
+    )
+}
+
 # A user's own network (make_mnist_pipeline(model=<builder>), --model
 # module:builder): images keep their shape, the builder's network is searched
 # over the engine's training parameters (its own arguments are the user's to
@@ -110,20 +196,29 @@ USER_NETWORK = Family(
 
 
 def get_family(model):
-    """The family of ``model``: a family name, or a user's network.
+    """The family of ``model``: a family name, a preset's name, or a user's network.
 
     A callable or a ``keras.Model`` is a user's network; a string with a colon,
     ``"module:function"``, names a builder to import (the command line's form).
     """
     if isinstance(model, str) and model in FAMILIES:
         return FAMILIES[model]
+    if isinstance(model, str) and model in PRESETS:
+        return FAMILIES[PRESETS[model].family]
     if callable(model):  # a builder or a keras.Model
         return USER_NETWORK
     raise ValueError(
         f"model must be one of {sorted(FAMILIES)} (the built-in network families), "
-        f"or your own network: a function returning a keras.Model, or a "
-        f"keras.Model; got {model!r}."
+        f"one of {sorted(PRESETS)} (their named recipes), or your own network: a "
+        f"function returning a keras.Model, or a keras.Model; got {model!r}."
     )
+
+
+def preset_params(model):
+    """The parameters the preset ``model`` sets; ``{}`` for anything else."""
+    if isinstance(model, str) and model in PRESETS:
+        return PRESETS[model].estimator_params()
+    return {}
 
 
 def load_builder(path):
@@ -131,7 +226,8 @@ def load_builder(path):
     module, sep, name = path.partition(":")
     if not sep or not module or not name:
         raise ValueError(
-            f"--model must be one of {', '.join(FAMILIES)}, or MODULE:FUNCTION "
+            f"--model must be one of {', '.join([*FAMILIES, *PRESETS])}, or "
+            "MODULE:FUNCTION "
             f"naming a function that builds a keras.Model; got {path!r}."
         )
     try:

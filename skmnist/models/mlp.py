@@ -149,6 +149,8 @@ class KerasMLPClassifier(BaseKerasClassifier):
         zoom_range=0.0,
         learning_rate_schedule="constant",
         label_smoothing=0.0,
+        weight_decay=None,
+        dtype_policy="float32",
         batch_size=128,
         epochs=10,
         early_stopping=False,
@@ -175,6 +177,8 @@ class KerasMLPClassifier(BaseKerasClassifier):
             zoom_range=zoom_range,
             learning_rate_schedule=learning_rate_schedule,
             label_smoothing=label_smoothing,
+            weight_decay=weight_decay,
+            dtype_policy=dtype_policy,
             batch_size=batch_size,
             epochs=epochs,
             early_stopping=early_stopping,
@@ -452,6 +456,7 @@ def build_mlp(
             activation="softmax",
             kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
             name="output",
+            dtype="float32",  # probabilities in float32 under mixed precision
         )
     )
     return keras.Sequential(layers, name=name or "mlp")
