@@ -151,7 +151,8 @@ PRESETS = {
             name="cnn-strong",
             family="cnn",
             params=(
-                ("filters", (32, 64, 128)),
+                ("filters", (32, 64)),
+                ("kernel_size", 5),
                 ("batch_normalization", True),
                 ("dropout", 0.25),
                 ("learning_rate", 0.003),
