@@ -550,8 +550,8 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
             cv = _holdout_split(cv, classifier=is_classifier(self.estimator))
         return check_cv(cv, y, classifier=is_classifier(self.estimator))
 
-    def _splits(self, X, y, split_params):
-        return list(self._splitter(len(X), y).split(X, y, **split_params))
+    def _splits(self, X, y, split_params=None):
+        return list(self._splitter(len(X), y).split(X, y, **(split_params or {})))
 
     def _check_space(self, optuna):
         # A dry run on a scratch in-memory study: a space that names unknown
@@ -614,10 +614,13 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         self.n_trials_ = len(trials)
         complete = [t for t in trials if t.state == states[0]]
         if not complete:
+            failed = sum(t.state.name == "FAIL" for t in trials)
+            counts = f"{len(trials) - failed} pruned" + (
+                f", {failed} failed" if failed else ""
+            )
             raise ValueError(
                 f"no trial of study {self.study_.study_name!r} completed "
-                f"({len(trials)} pruned or failed): lower the pruner's threshold or "
-                "run more trials."
+                f"({counts}): lower the pruner's threshold or run more trials."
             )
         self.cv_results_ = cv_results(
             trials,
@@ -868,7 +871,8 @@ class _TrialRunner:
                 # pruned at the deadline, having taken the rest of the budget
                 # from cheaper trials (families differ tenfold in cost). The
                 # first epoch is not a measure: it builds and traces the model.
-                if epoch >= 1 and (now - started) * left > self.deadline - now:
+                late = (now - started) * left > self.deadline - now
+                if epoch >= 1 and late and not is_start:
                     raise optuna.TrialPruned(
                         f"its {left} epochs left would not end within the budget "
                         f"(epoch {epoch} took {now - started:.1f} s)"
