@@ -130,7 +130,9 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         split is the same in every run and process, whatever
         ``random_state``, so the trials of a shared study compare. Anything
         else as in :func:`~sklearn.model_selection.check_cv`: an int means
-        stratified folds for a classifier.
+        stratified folds for a classifier; any splitter, such as
+        :class:`~sklearn.model_selection.GroupKFold` (``fit(..., groups=g)``)
+        or a one-split ``ShuffleSplit`` for a hold-out split of your choice.
     max_epochs : int or None, default=None
         Epochs a trial may train at most; the pruner decides how many each
         trial gets. ``None`` means three times the estimator's ``epochs``
@@ -141,9 +143,16 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         Run the estimator's own parameters (those the space would set) as the
         first trial of a new study, unsampled and never pruned, so that
         ``best_score_`` is at least its score. ``False`` samples every trial.
-    scoring : str, callable or None, default=None
-        Validation score, greater is better; ``None`` uses the estimator's
-        ``score`` (accuracy).
+    scoring : str, callable, list, tuple, dict or None, default=None
+        Validation score(s), greater is better, as ``GridSearchCV`` takes
+        them: ``None`` uses the estimator's ``score`` (accuracy); a scorer
+        name or callable is one scorer; a list or tuple of names, a dict
+        ``{name: scorer}``, or a callable returning ``{name: score}`` are
+        several, each computed for every trial, split and epoch and shown in
+        ``cv_results_``. Optuna maximises and prunes on one of them: the one
+        ``refit`` names (the first one when ``refit`` is ``False`` or a
+        callable). A scorer that raises fails the trial (see
+        ``error_score``).
     pruner : optuna.pruners.BasePruner or None, default=None
         ``None`` means asynchronous successive halving over epochs,
         ``optuna.pruners.SuccessiveHalvingPruner(min_resource=max(1,
@@ -173,17 +182,28 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         Wall-clock budget of the trials, in seconds: no trial starts after
         it, and the running trial stops at the end of its current epoch
         (recorded as pruned). The refit comes after (``refit_time_``).
-    refit : bool, default=True
+    refit : bool, str or callable, default=True
         Refit the best parameters on all of ``X`` with a plain ``fit`` (the
         best trial's epochs, no pruning) as ``best_estimator_``; needed by
-        ``predict``.
+        ``predict``. With several scorers, the name of the one that picks the
+        best trial (otherwise ``ValueError``, as ``GridSearchCV``), or
+        ``False``: then no ``best_*`` attributes. A callable takes
+        ``cv_results_`` and returns the index of the best row, as in
+        ``GridSearchCV`` (no ``best_score_`` then).
     error_score : "raise" or float, default=np.nan
-        If a trial's fit fails: ``"raise"`` re-raises; a number warns with a
-        :class:`~sklearn.exceptions.FitFailedWarning` and records the trial with
-        that score (``nan`` makes it a failed Optuna trial). If every trial of
-        the ``fit`` fails, ``fit`` raises ``ValueError``. Parameters the
-        estimator itself rejects (unknown names, impossible values) always
-        raise ``ValueError`` before any training.
+        If a trial's fit (or scoring) fails: ``"raise"`` re-raises; a number
+        warns with a :class:`~sklearn.exceptions.FitFailedWarning`, and the
+        trial is a row of ``cv_results_`` with that number for every score
+        (state ``"FAIL"``, ranked last), as in ``GridSearchCV``; Optuna records
+        it as a failed trial whatever the number, so its sampler does not
+        learn from it and it is never the best. If every trial of the ``fit``
+        fails, ``fit`` raises ``ValueError``. Parameters the estimator itself
+        rejects (unknown names, impossible values) always raise ``ValueError``
+        before any training.
+    return_train_score : bool, default=False
+        Also score every split's training data after every epoch (a second
+        scoring per epoch), as ``split<k>_train_<name>``, ``mean_train_<name>``
+        and ``std_train_<name>`` in ``cv_results_``.
     random_state : int, RandomState instance or None, default=None
         Seed of the default sampler; ignored when ``sampler`` is given. Seed the
         estimator's own ``random_state`` for reproducible training.
@@ -199,9 +219,10 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
     best_params_ : dict
         The estimator parameters of the best complete trial, ready for
         ``estimator.set_params(**best_params_)``, with the final step's
-        ``epochs`` set to the trial's best epoch count.
+        ``epochs`` set to the trial's best epoch count (with several scorers,
+        only when ``refit`` names one, or is a callable).
     best_score_ : float
-        Its mean validation score at that epoch.
+        Its mean validation score at that epoch, of the refit scorer.
     best_index_ : int
         Its row in ``cv_results_``.
     best_trial_ : optuna.trial.FrozenTrial
@@ -210,24 +231,33 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         The estimator refitted with ``best_params_`` on all of ``X``
         (``refit=True`` only).
     cv_results_ : dict of numpy arrays
-        sklearn's layout, one row per complete or pruned trial of the study in
-        trial order: ``params``, ``param_<name>``, ``split<i>_test_score``,
-        ``mean_test_score``, ``std_test_score``, ``rank_test_score``,
+        ``GridSearchCV``'s layout, one row per complete, pruned or failed
+        (fit error) trial of the study in trial order: ``params``,
+        ``param_<name>``, ``split<i>_test_score``, ``mean_test_score``,
+        ``std_test_score``, ``rank_test_score`` (``_<scorer name>`` instead of
+        ``_score`` for several scorers), ``split<i>_train_...``,
+        ``mean_train_...``, ``std_train_...`` with ``return_train_score``,
         ``mean_fit_time``, ``std_fit_time``, ``mean_score_time``,
         ``std_score_time``, plus ``trial_number``, ``state`` and ``n_epochs``
-        (epochs trained). A trial shows its scores at its best epoch, whose
-        count is the ``epochs`` of its ``params``; a pruned trial ranks after
-        every complete trial. Failed trials (a fit error with
-        ``error_score=nan``, a killed process) are left out; they stay in
+        (epochs trained). A trial shows its scores at its best epoch (by the
+        refit scorer), whose count is the ``epochs`` of its ``params``; a
+        pruned trial ranks after every complete trial, a failed one after
+        both. Trials of killed processes are left out; they stay in
         ``study_``.
     n_trials_ : int
-        Complete plus pruned trials in the study (all fits and processes).
+        Rows of ``cv_results_``: complete, pruned and failed trials in the
+        study (all fits and processes).
     n_splits_ : int
         Number of validation splits (1 for a hold-out split).
     refit_time_ : float
         Seconds spent refitting the best estimator.
-    scorer_ : callable
-        The scorer used for validation and by ``score``.
+    scorer_ : callable or dict
+        The scorer used for validation and by ``score``; for several scorers
+        (a list, tuple or dict ``scoring``), the dict ``{name: scorer}``, as
+        ``GridSearchCV``'s.
+    multimetric_ : bool
+        Whether several scores were computed (for a callable ``scoring``:
+        whether it returned a dict).
 
     See Also
     --------
@@ -266,6 +296,22 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
     callback whose ``on_fit_task_end`` returns true for a trial's task ends
     the search after that trial (the refit follows).
 
+    **Metadata** (``sample_weight``, ``groups``), as ``GridSearchCV``: with
+    ``sklearn.set_config(enable_metadata_routing=True)``, ``fit``'s metadata
+    goes where it is requested (``estimator.set_fit_request(sample_weight=
+    True)``, ``scorer.set_score_request(...)``; ``groups`` to a group
+    splitter): each split gets its rows of it, every epoch's ``partial_fit``
+    of the final step gets the final step's, the leading steps of a pipeline
+    theirs, and the refit all of it. Without routing, ``groups`` goes to the
+    splitter and the rest to the estimator's fit. With ``X_val``, scorer
+    metadata is refused (it is given for the rows of ``X``).
+
+    **Time budget.** With a ``timeout``, a trial (other than the estimator as
+    given) whose epochs left, at the pace of its last epoch, would not end
+    before the budget is pruned at once: trials of different families differ
+    up to tenfold in cost, and one that cannot complete would only take the
+    rest of the budget from cheaper ones.
+
     Each fold keeps its transformed training data in memory for the length of
     a trial. For a pipeline, ``partial_fit`` of the final step must train one
     epoch, and ``fit(epochs=n)`` should equal ``n`` calls of ``partial_fit`` --
@@ -289,6 +335,21 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
     0.2
     >>> search.predict(X[400:403] / 16).shape
     (3,)
+
+    Several scorers, train scores, the winner picked by one of them:
+
+    >>> search = PrunedSearchCV(
+    ...     clf, space, n_trials=2, cv=2, random_state=0,
+    ...     scoring=["accuracy", "balanced_accuracy"], refit="balanced_accuracy",
+    ...     return_train_score=True,
+    ... ).fit(X[:400] / 16, y[:400])
+    >>> search.multimetric_, sorted(search.scorer_)
+    (True, ['accuracy', 'balanced_accuracy'])
+    >>> "mean_train_accuracy" in search.cv_results_
+    True
+    >>> bool(search.best_score_ == search.cv_results_[
+    ...     "mean_test_balanced_accuracy"][search.best_index_])
+    True
     """
 
     _parameter_constraints = {
