@@ -131,6 +131,7 @@ __all__ = [
     "keras_graph_nodes",
     "multimetric_scorers",
     "pipeline_fit_params",
+    "pipeline_parameter_constraints",
     "scikeras_routing",
     "sklearn_get_param_names",
     "stale_trial_retry",
@@ -144,6 +145,14 @@ def multimetric_scorers(scorer):
     """The ``{name: scorer}`` dict inside a ``_MultimetricScorer`` (its private
     ``_scorers``, sklearn 1.4 to 1.9 at least); what ``GridSearchCV.scorer_`` holds."""
     return scorer._scorers
+
+
+def pipeline_parameter_constraints():
+    """``Pipeline._parameter_constraints`` (private, since sklearn 1.2), which a
+    subclass with a parameter of its own extends (``FamilyPipeline``)."""
+    from sklearn.pipeline import Pipeline
+
+    return dict(Pipeline._parameter_constraints)
 
 
 def pipeline_fit_params(pipeline, params):

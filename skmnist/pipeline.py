@@ -4,7 +4,11 @@ import inspect
 
 from sklearn.pipeline import Pipeline
 
-from skmnist._compat import StrOptions, routing_enabled
+from skmnist._compat import (
+    StrOptions,
+    pipeline_parameter_constraints,
+    routing_enabled,
+)
 from skmnist.models._registry import (
     FAMILIES,
     PRESETS,
@@ -169,7 +173,7 @@ class FamilyPipeline(Pipeline):
     """
 
     _parameter_constraints = {
-        **Pipeline._parameter_constraints,
+        **pipeline_parameter_constraints(),
         "family": [StrOptions({*FAMILIES, *PRESETS})],
     }
 
