@@ -230,9 +230,14 @@ def seen_weights(monkeypatch):
     return seen
 
 
-def weighted_accuracy(y_true, y_pred, sample_weight=None, *, seen):
-    seen.append(sample_weight)
-    return accuracy_score(y_true, y_pred, sample_weight=sample_weight)
+def weighted_accuracy_keeping(seen):
+    """An accuracy metric that keeps every sample_weight it gets in ``seen``."""
+
+    def weighted_accuracy(y_true, y_pred, sample_weight=None):
+        seen.append(sample_weight)
+        return accuracy_score(y_true, y_pred, sample_weight=sample_weight)
+
+    return weighted_accuracy
 
 
 def check_weights(seen, weights, n_folds=2, n_epochs=2):
@@ -254,9 +259,9 @@ def test_sample_weight_is_routed_to_fit_and_to_the_scorers_that_ask(
     scored = []
     with sklearn.config_context(enable_metadata_routing=True):
         estimator = tiny().set_fit_request(sample_weight=True)
-        scorer = make_scorer(
-            functools.partial(weighted_accuracy, seen=scored)
-        ).set_score_request(sample_weight=True)
+        scorer = make_scorer(weighted_accuracy_keeping(scored)).set_score_request(
+            sample_weight=True
+        )
         search = pruned_search(
             estimator,
             scoring={
@@ -283,9 +288,10 @@ def test_sample_weight_through_a_pipeline_with_routing(seen_weights):
     weights = np.arange(1, len(y) + 1, dtype=float)
     with sklearn.config_context(enable_metadata_routing=True):
         pipe = make_mnist_pipeline(hidden_layer_sizes=(8,), epochs=2, random_state=0)
-        pipe[-1].set_fit_request(sample_weight=True).set_score_request(
-            sample_weight=False
-        )
+        pipe[-1].set_fit_request(sample_weight=True)
+        # an unweighted scorer, saying so (scikit-learn < 1.8's Pipeline.score
+        # takes sample_weight itself, later ones route it to the classifier)
+        scorer = make_scorer(accuracy_score).set_score_request(sample_weight=False)
         space = {
             "classifier__dropout": optuna.distributions.CategoricalDistribution(
                 DROPOUTS
@@ -298,6 +304,7 @@ def test_sample_weight_through_a_pipeline_with_routing(seen_weights):
             n_trials=2,
             cv=2,
             max_epochs=2,
+            scoring=scorer,
             try_estimator_first=False,
             sampler=optuna.samplers.GridSampler(grid, seed=0),
         ).fit(images, y, sample_weight=weights)
