@@ -26,6 +26,7 @@ _LAZY = {
     "make_mnist_pipeline": "skmnist.pipeline",
     "PrunedSearchCV": "skmnist.search",
     "mlp_search_space": "skmnist.search",
+    "auto_search_space": "skmnist.search",
     "cnn_search_space": "skmnist.search",
     "training_search_space": "skmnist.search",
     "TrainingCurvesDisplay": "skmnist.plotting",

@@ -30,6 +30,15 @@ from pathlib import Path
 from sklearn.base import BaseEstimator as _BaseEstimator
 from sklearn.base import _fit_context  # noqa: F401
 
+# _check_multimetric_scoring, _MultimetricScorer: GridSearchCV's own handling of a
+# list, tuple or dict ``scoring`` (validation, names, one predict shared by the
+# scorers); private module sklearn.metrics._scorer, both unchanged since sklearn 1.4
+# (``_MultimetricScorer(*, scorers, raise_exc)``).
+from sklearn.metrics._scorer import (  # noqa: F401
+    _check_multimetric_scoring,
+    _MultimetricScorer,
+)
+
 # ClassifierTags, Tags, TargetTags, get_tags: the estimator tags; public in
 # sklearn.utils since 1.6 (our lowest), routed here so tag code has one import.
 from sklearn.utils import ClassifierTags, Tags, TargetTags, get_tags  # noqa: F401
@@ -52,10 +61,13 @@ from sklearn.utils._param_validation import (  # noqa: F401
 )
 
 # _check_feature_names_in: get_feature_names_out's input check; private, since 1.0.
+# _check_method_params: the rows of the fit and score metadata (sample_weight...)
+# that fall in a split, as GridSearchCV indexes them; private, since 1.4.
 # validate_data: public function since sklearn 1.6 (before: the private method
 # BaseEstimator._validate_data, removed in 1.7); routed here all the same.
 from sklearn.utils.validation import (  # noqa: F401
     _check_feature_names_in,
+    _check_method_params,
     validate_data,
 )
 
@@ -105,7 +117,10 @@ __all__ = [
     "StrOptions",
     "Tags",
     "TargetTags",
+    "_MultimetricScorer",
     "_check_feature_names_in",
+    "_check_method_params",
+    "_check_multimetric_scoring",
     "_fit_context",
     "_safe_indexing",
     "callback_root_context",
@@ -114,6 +129,9 @@ __all__ = [
     "get_tags",
     "keras_backend",
     "keras_graph_nodes",
+    "multimetric_scorers",
+    "pipeline_fit_params",
+    "pipeline_parameter_constraints",
     "scikeras_routing",
     "sklearn_get_param_names",
     "stale_trial_retry",
@@ -121,6 +139,32 @@ __all__ = [
     "validate_data",
     "validate_estimator_params",
 ]
+
+
+def multimetric_scorers(scorer):
+    """The ``{name: scorer}`` dict inside a ``_MultimetricScorer`` (its private
+    ``_scorers``, sklearn 1.4 to 1.9 at least); what ``GridSearchCV.scorer_`` holds."""
+    return scorer._scorers
+
+
+def pipeline_parameter_constraints():
+    """``Pipeline._parameter_constraints`` (private, since sklearn 1.2), which a
+    subclass with a parameter of its own extends (``FamilyPipeline``)."""
+    from sklearn.pipeline import Pipeline
+
+    return dict(Pipeline._parameter_constraints)
+
+
+def pipeline_fit_params(pipeline, params):
+    """``{step name: Bunch(fit=..., fit_transform=...)}``: ``Pipeline.fit``'s split of
+    ``params`` between its steps.
+
+    ``Pipeline._check_method_params`` (private, sklearn 1.4 to 1.9 at least) does it
+    as ``Pipeline.fit`` would: by metadata routing when it is enabled, else by the
+    ``step__param`` names. The search trains a pipeline step by step (its final
+    step one epoch at a time), so it needs the split without the fit.
+    """
+    return pipeline._check_method_params(method="fit", props=params)
 
 
 # --- scikit-learn's callbacks ---------------------------------------------------------

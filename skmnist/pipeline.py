@@ -1,9 +1,24 @@
 """The ready-made MNIST pipelines: an image step, then a Keras classifier."""
 
+import inspect
+
 from sklearn.pipeline import Pipeline
 
-from skmnist._compat import routing_enabled
-from skmnist.models._registry import USER_NETWORK, get_family, preset_params
+from skmnist._compat import (
+    StrOptions,
+    pipeline_parameter_constraints,
+    routing_enabled,
+)
+from skmnist.models._registry import (
+    FAMILIES,
+    PRESETS,
+    USER_NETWORK,
+    get_family,
+    preset_params,
+)
+
+# make_mnist_pipeline(model=AUTO): a pipeline whose family is a parameter
+AUTO = "auto"
 
 
 def make_mnist_pipeline(model="mlp", **params):
@@ -18,6 +33,10 @@ def make_mnist_pipeline(model="mlp", **params):
     - ``model="cnn-fast"``, ``"cnn-strong"`` or ``"mlp-strong"``: a named
       training recipe (``skmnist.models.PRESETS``), the family's pipeline with
       the recipe's parameters; ``params`` given as well win over them;
+    - ``model="auto"``: a :class:`~skmnist.pipeline.FamilyPipeline`, steps
+      ``"image"`` and ``"classifier"``, the dense network until
+      ``set_params(family=...)`` switches it to another family or preset: the
+      estimator of a search across families (:func:`skmnist.auto_search_space`);
     - ``model=<your builder>`` (a function returning a ``keras.Model``, or a
       ``keras.Model``): ``Pipeline([("reshape", ImageReshaper()),
       ("classifier", KerasImageClassifier(model, **params))])``, your own
@@ -42,8 +61,8 @@ def make_mnist_pipeline(model="mlp", **params):
 
     Parameters
     ----------
-    model : {"mlp", "cnn", "cnn-fast", "cnn-strong", "mlp-strong"}, callable \
-or keras.Model, default="mlp"
+    model : {"mlp", "cnn", "cnn-fast", "cnn-strong", "mlp-strong", "auto"}, \
+callable or keras.Model, default="mlp"
         The network family, a named recipe of one, or your own network.
     **params : dict
         Parameters of the classifier (:class:`skmnist.KerasMLPClassifier`,
@@ -93,6 +112,14 @@ or keras.Model, default="mlp"
     >>> len(pipe[-1].history_["val_accuracy"])
     2
     """
+    if isinstance(model, str) and model == AUTO:
+        # starts as the dense network; the search's space switches the family
+        mlp = FAMILIES["mlp"]
+        steps = [
+            ("image", mlp.make_image_step()[1]),
+            ("classifier", mlp.load_estimator()(**params)),
+        ]
+        return FamilyPipeline(steps, family="mlp")
     family = get_family(model)
     if family is USER_NETWORK:  # the network is the estimator's model=
         params = {"model": model, **params}
@@ -104,6 +131,106 @@ or keras.Model, default="mlp"
         return Pipeline([step, ("classifier", estimator)])
     estimator.set_fit_request(X_val=True, y_val=True, sample_weight_val=True)
     return Pipeline([step, ("classifier", estimator)], transform_input=["X_val"])
+
+
+class FamilyPipeline(Pipeline):
+    """A pipeline of one built-in family whose family is a parameter.
+
+    ``set_params(family=name)`` replaces both steps, ``"image"`` and
+    ``"classifier"``, by those of the family or preset ``name`` (see
+    ``skmnist.models.FAMILIES`` and ``PRESETS``), so that one search can switch
+    families: :func:`skmnist.auto_search_space` returns ``family`` with the
+    family's own parameters, and ``best_params_["family"]`` names the winner.
+    The step names are the same in every family, so ``classifier__<name>``
+    addresses any family's classifier. Build one with
+    ``make_mnist_pipeline(model="auto")``.
+
+    On a switch, the new classifier has the preset's parameters (for a
+    preset), and keeps those of the previous classifier that it accepts and
+    that were set away from their default, except a previous preset's own
+    (``random_state=0`` or ``epochs=2`` carry over, the MLP's
+    ``hidden_layer_sizes`` cannot); parameters set with ``family`` in the same
+    ``set_params`` call apply after the switch.
+
+    Parameters
+    ----------
+    steps : list of (str, estimator)
+        ``[("image", step), ("classifier", classifier)]``.
+    family : str, default="mlp"
+        The family (or preset) ``steps`` belong to.
+    transform_input, memory, verbose
+        As :class:`~sklearn.pipeline.Pipeline`'s.
+
+    Examples
+    --------
+    >>> from skmnist import make_mnist_pipeline
+    >>> pipe = make_mnist_pipeline("auto", epochs=2, random_state=0)
+    >>> _ = pipe.set_params(family="cnn", classifier__filters=(8, 16))
+    >>> [type(step).__name__ for _, step in pipe.steps]
+    ['ImageReshaper', 'KerasCNNClassifier']
+    >>> pipe[-1].epochs, pipe[-1].random_state, pipe[-1].filters
+    (2, 0, (8, 16))
+    """
+
+    _parameter_constraints = {
+        **pipeline_parameter_constraints(),
+        "family": [StrOptions({*FAMILIES, *PRESETS})],
+    }
+
+    def __init__(
+        self, steps, *, family="mlp", transform_input=None, memory=None, verbose=False
+    ):
+        super().__init__(
+            steps, transform_input=transform_input, memory=memory, verbose=verbose
+        )
+        self.family = family
+
+    def set_params(self, **params):
+        """Set parameters; ``family`` first, replacing the steps when it changes.
+
+        Returns
+        -------
+        self : FamilyPipeline
+            This pipeline.
+        """
+        family = params.pop("family", None)
+        if family is not None and family != self.family:
+            self._switch(family)
+        return super().set_params(**params) if params else self
+
+    def _switch(self, family):
+        if family not in FAMILIES and family not in PRESETS:
+            raise ValueError(
+                f"family must be one of {[*FAMILIES, *PRESETS]} (the built-in "
+                f"families and their presets); got {family!r}."
+            )
+        entry = get_family(family)
+        cls = entry.load_estimator()
+        accepted = set(inspect.signature(cls).parameters)
+        old = self.steps[-1][1] if self.steps else None
+        carried = {}
+        if old is not None:
+            defaults = type(old)().get_params(deep=False)
+            own_preset = preset_params(self.family)
+            for name, value in old.get_params(deep=False).items():
+                if name not in accepted or _same(value, defaults.get(name)):
+                    continue
+                if name in own_preset and _same(value, own_preset[name]):
+                    continue  # the previous preset's, not the user's
+                carried[name] = value
+        classifier = cls(**{**carried, **preset_params(family)})
+        self.steps = [("image", entry.make_image_step()[1]), ("classifier", classifier)]
+        self.family = family
+
+
+def _same(a, b):
+    """Whether two parameter values are equal (False where == is not a bool)."""
+    if a is b:
+        return True
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def final_classifier(estimator, *, attribute="model_"):

@@ -624,6 +624,7 @@ def test_search_package_keeps_every_import_path():
     assert callable(search.open_storage)
     assert set(search.__all__) == {
         "PrunedSearchCV",
+        "auto_search_space",
         "cnn_search_space",
         "mlp_search_space",
         "open_storage",

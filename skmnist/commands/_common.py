@@ -289,14 +289,30 @@ def add_model_argument(parser, what):
     listed = "; ".join(
         f"{name}, {entry.summary}" for name, entry in {**FAMILIES, **PRESETS}.items()
     ).replace("%", "%%")  # argparse formats the help with %
+    names = [*FAMILIES, *PRESETS]
+    argument = model_argument
+    if what == "search":  # only a search can switch families
+        names.append(AUTO_MODEL)
+        listed += f"; {AUTO_MODEL}, {AUTO_SUMMARY}"
+        argument = search_model_argument
     parser.add_argument(
         "--model",
-        type=model_argument,
+        type=argument,
         default="mlp",
-        metavar="|".join([*FAMILIES, *PRESETS]) + "|MODULE:FUNCTION",
+        metavar="|".join(names) + "|MODULE:FUNCTION",
         help=f"network to {what}: {listed}; or MODULE:FUNCTION, "
         f"{USER_NETWORK.summary} (default: %(default)s)",
     )
+
+
+# --model auto (search only): every family and preset in one search
+AUTO_MODEL = "auto"
+AUTO_SUMMARY = "every family and preset in one search (skmnist.auto_search_space)"
+
+
+def search_model_argument(text):
+    """argparse type for search's --model: model_argument's, or 'auto'."""
+    return text if text == AUTO_MODEL else model_argument(text)
 
 
 def model_argument(text):

@@ -2,7 +2,8 @@
 pruning unpromising trials after every epoch (skmnist.PrunedSearchCV over the
 --model family's search space: skmnist.mlp_search_space, skmnist.cnn_search_space
 with --model cnn, or skmnist.training_search_space for your own network, given as
---model MODULE:FUNCTION).
+--model MODULE:FUNCTION; --model auto searches every family and preset at once
+with skmnist.auto_search_space).
 
 By default it searches all 60,000 training images for 10 minutes, validating on one
 stratified hold-out split of 10,000 of them; the first trial is the default network,
@@ -18,6 +19,7 @@ restarts."""
 import argparse
 
 from skmnist.commands._common import (
+    AUTO_MODEL,
     add_data_arguments,
     add_model_argument,
     load_data,
@@ -191,7 +193,12 @@ def parse_fixed(items):
 
 
 def fixed_space(trial, *, fixed, max_layers, model="mlp"):
-    """The search space of the --model family, with the --set parameters fixed."""
+    """The search space of the --model family, with the --set parameters fixed;
+    --model auto: the space across families."""
+    if model == AUTO_MODEL:
+        from skmnist.search import auto_search_space
+
+        return {**auto_search_space(trial, max_layers=max_layers), **fixed}
     family, _ = model_family(model)
     options = {"max_layers": max_layers}
     space = family.load_search_space()(
@@ -273,7 +280,7 @@ def run(args):
             f"{before} finished trials"
         )
 
-    _, model = model_family(args.model)
+    model = args.model if args.model == AUTO_MODEL else model_family(args.model)[1]
     pipe = make_mnist_pipeline(model=model, random_state=args.random_state)
     check_param_names(pipe, fixed)  # bad values fail in PrunedSearchCV.fit, also
     pipe.set_params(**fixed)  # before any training

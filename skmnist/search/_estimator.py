@@ -17,6 +17,12 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit, check_cv
 from sklearn.pipeline import Pipeline
+from sklearn.utils import Bunch
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, indexable
 
@@ -25,10 +31,16 @@ from skmnist._compat import (
     HasMethods,
     Interval,
     StrOptions,
+    _check_method_params,
+    _check_multimetric_scoring,
     _fit_context,
+    _MultimetricScorer,
     _safe_indexing,
     callback_root_context,
     get_tags,
+    multimetric_scorers,
+    pipeline_fit_params,
+    routing_enabled,
 )
 from skmnist.search._results import (
     BEST_EPOCH_ATTR,
@@ -37,6 +49,8 @@ from skmnist.search._results import (
     SCORE_TIME_ATTR,
     SCORES_ATTR,
     START_ATTR,
+    TEST_SCORES_ATTR,
+    TRAIN_SCORES_ATTR,
     WORKER_ATTR,
     ProgressPrinter,
     cv_results,
@@ -45,7 +59,6 @@ from skmnist.search._spaces import (
     PARAMS_ATTR,
     candidate,
     check_distributions,
-    decode_params,
     encode_params,
     sample_params,
 )
@@ -117,7 +130,9 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         split is the same in every run and process, whatever
         ``random_state``, so the trials of a shared study compare. Anything
         else as in :func:`~sklearn.model_selection.check_cv`: an int means
-        stratified folds for a classifier.
+        stratified folds for a classifier; any splitter, such as
+        :class:`~sklearn.model_selection.GroupKFold` (``fit(..., groups=g)``)
+        or a one-split ``ShuffleSplit`` for a hold-out split of your choice.
     max_epochs : int or None, default=None
         Epochs a trial may train at most; the pruner decides how many each
         trial gets. ``None`` means three times the estimator's ``epochs``
@@ -128,9 +143,16 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         Run the estimator's own parameters (those the space would set) as the
         first trial of a new study, unsampled and never pruned, so that
         ``best_score_`` is at least its score. ``False`` samples every trial.
-    scoring : str, callable or None, default=None
-        Validation score, greater is better; ``None`` uses the estimator's
-        ``score`` (accuracy).
+    scoring : str, callable, list, tuple, dict or None, default=None
+        Validation score(s), greater is better, as ``GridSearchCV`` takes
+        them: ``None`` uses the estimator's ``score`` (accuracy); a scorer
+        name or callable is one scorer; a list or tuple of names, a dict
+        ``{name: scorer}``, or a callable returning ``{name: score}`` are
+        several, each computed for every trial, split and epoch and shown in
+        ``cv_results_``. Optuna maximises and prunes on one of them: the one
+        ``refit`` names (the first one when ``refit`` is ``False`` or a
+        callable). A scorer that raises fails the trial (see
+        ``error_score``).
     pruner : optuna.pruners.BasePruner or None, default=None
         ``None`` means asynchronous successive halving over epochs,
         ``optuna.pruners.SuccessiveHalvingPruner(min_resource=max(1,
@@ -160,17 +182,28 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         Wall-clock budget of the trials, in seconds: no trial starts after
         it, and the running trial stops at the end of its current epoch
         (recorded as pruned). The refit comes after (``refit_time_``).
-    refit : bool, default=True
+    refit : bool, str or callable, default=True
         Refit the best parameters on all of ``X`` with a plain ``fit`` (the
         best trial's epochs, no pruning) as ``best_estimator_``; needed by
-        ``predict``.
+        ``predict``. With several scorers, the name of the one that picks the
+        best trial (otherwise ``ValueError``, as ``GridSearchCV``), or
+        ``False``: then no ``best_*`` attributes. A callable takes
+        ``cv_results_`` and returns the index of the best row, as in
+        ``GridSearchCV`` (no ``best_score_`` then).
     error_score : "raise" or float, default=np.nan
-        If a trial's fit fails: ``"raise"`` re-raises; a number warns with a
-        :class:`~sklearn.exceptions.FitFailedWarning` and records the trial with
-        that score (``nan`` makes it a failed Optuna trial). If every trial of
-        the ``fit`` fails, ``fit`` raises ``ValueError``. Parameters the
-        estimator itself rejects (unknown names, impossible values) always
-        raise ``ValueError`` before any training.
+        If a trial's fit (or scoring) fails: ``"raise"`` re-raises; a number
+        warns with a :class:`~sklearn.exceptions.FitFailedWarning`, and the
+        trial is a row of ``cv_results_`` with that number for every score
+        (state ``"FAIL"``, ranked last), as in ``GridSearchCV``; Optuna records
+        it as a failed trial whatever the number, so its sampler does not
+        learn from it and it is never the best. If every trial of the ``fit``
+        fails, ``fit`` raises ``ValueError``. Parameters the estimator itself
+        rejects (unknown names, impossible values) always raise ``ValueError``
+        before any training.
+    return_train_score : bool, default=False
+        Also score every split's training data after every epoch (a second
+        scoring per epoch), as ``split<k>_train_<name>``, ``mean_train_<name>``
+        and ``std_train_<name>`` in ``cv_results_``.
     random_state : int, RandomState instance or None, default=None
         Seed of the default sampler; ignored when ``sampler`` is given. Seed the
         estimator's own ``random_state`` for reproducible training.
@@ -186,9 +219,10 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
     best_params_ : dict
         The estimator parameters of the best complete trial, ready for
         ``estimator.set_params(**best_params_)``, with the final step's
-        ``epochs`` set to the trial's best epoch count.
+        ``epochs`` set to the trial's best epoch count (with several scorers,
+        only when ``refit`` names one, or is a callable).
     best_score_ : float
-        Its mean validation score at that epoch.
+        Its mean validation score at that epoch, of the refit scorer.
     best_index_ : int
         Its row in ``cv_results_``.
     best_trial_ : optuna.trial.FrozenTrial
@@ -197,24 +231,33 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         The estimator refitted with ``best_params_`` on all of ``X``
         (``refit=True`` only).
     cv_results_ : dict of numpy arrays
-        sklearn's layout, one row per complete or pruned trial of the study in
-        trial order: ``params``, ``param_<name>``, ``split<i>_test_score``,
-        ``mean_test_score``, ``std_test_score``, ``rank_test_score``,
+        ``GridSearchCV``'s layout, one row per complete, pruned or failed
+        (fit error) trial of the study in trial order: ``params``,
+        ``param_<name>``, ``split<i>_test_score``, ``mean_test_score``,
+        ``std_test_score``, ``rank_test_score`` (``_<scorer name>`` instead of
+        ``_score`` for several scorers), ``split<i>_train_...``,
+        ``mean_train_...``, ``std_train_...`` with ``return_train_score``,
         ``mean_fit_time``, ``std_fit_time``, ``mean_score_time``,
         ``std_score_time``, plus ``trial_number``, ``state`` and ``n_epochs``
-        (epochs trained). A trial shows its scores at its best epoch, whose
-        count is the ``epochs`` of its ``params``; a pruned trial ranks after
-        every complete trial. Failed trials (a fit error with
-        ``error_score=nan``, a killed process) are left out; they stay in
+        (epochs trained). A trial shows its scores at its best epoch (by the
+        refit scorer), whose count is the ``epochs`` of its ``params``; a
+        pruned trial ranks after every complete trial, a failed one after
+        both. Trials of killed processes are left out; they stay in
         ``study_``.
     n_trials_ : int
-        Complete plus pruned trials in the study (all fits and processes).
+        Rows of ``cv_results_``: complete, pruned and failed trials in the
+        study (all fits and processes).
     n_splits_ : int
         Number of validation splits (1 for a hold-out split).
     refit_time_ : float
         Seconds spent refitting the best estimator.
-    scorer_ : callable
-        The scorer used for validation and by ``score``.
+    scorer_ : callable or dict
+        The scorer used for validation and by ``score``; for several scorers
+        (a list, tuple or dict ``scoring``), the dict ``{name: scorer}``, as
+        ``GridSearchCV``'s.
+    multimetric_ : bool
+        Whether several scores were computed (for a callable ``scoring``:
+        whether it returned a dict).
 
     See Also
     --------
@@ -253,6 +296,22 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
     callback whose ``on_fit_task_end`` returns true for a trial's task ends
     the search after that trial (the refit follows).
 
+    **Metadata** (``sample_weight``, ``groups``), as ``GridSearchCV``: with
+    ``sklearn.set_config(enable_metadata_routing=True)``, ``fit``'s metadata
+    goes where it is requested (``estimator.set_fit_request(sample_weight=
+    True)``, ``scorer.set_score_request(...)``; ``groups`` to a group
+    splitter): each split gets its rows of it, every epoch's ``partial_fit``
+    of the final step gets the final step's, the leading steps of a pipeline
+    theirs, and the refit all of it. Without routing, ``groups`` goes to the
+    splitter and the rest to the estimator's fit. With ``X_val``, scorer
+    metadata is refused (it is given for the rows of ``X``).
+
+    **Time budget.** With a ``timeout``, a trial (other than the estimator as
+    given) whose epochs left, at the pace of its last epoch, would not end
+    before the budget is pruned at once: trials of different families differ
+    up to tenfold in cost, and one that cannot complete would only take the
+    rest of the budget from cheaper ones.
+
     Each fold keeps its transformed training data in memory for the length of
     a trial. For a pipeline, ``partial_fit`` of the final step must train one
     epoch, and ``fit(epochs=n)`` should equal ``n`` calls of ``partial_fit`` --
@@ -276,6 +335,21 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
     0.2
     >>> search.predict(X[400:403] / 16).shape
     (3,)
+
+    Several scorers, train scores, the winner picked by one of them:
+
+    >>> search = PrunedSearchCV(
+    ...     clf, space, n_trials=2, cv=2, random_state=0,
+    ...     scoring=["accuracy", "balanced_accuracy"], refit="balanced_accuracy",
+    ...     return_train_score=True,
+    ... ).fit(X[:400] / 16, y[:400])
+    >>> search.multimetric_, sorted(search.scorer_)
+    (True, ['accuracy', 'balanced_accuracy'])
+    >>> "mean_train_accuracy" in search.cv_results_
+    True
+    >>> bool(search.best_score_ == search.cv_results_[
+    ...     "mean_test_balanced_accuracy"][search.best_index_])
+    True
     """
 
     _parameter_constraints = {
@@ -293,14 +367,22 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         ],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "try_estimator_first": ["boolean"],
-        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "scoring": [
+            StrOptions(set(get_scorer_names())),
+            callable,
+            list,
+            tuple,
+            dict,
+            None,
+        ],
         "pruner": [HasMethods(["prune"]), None],
         "sampler": [HasMethods(["sample_relative", "sample_independent"]), None],
         "storage": [str, HasMethods(["create_new_study"]), None],
         "study_name": [str, None],
         "timeout": [Interval(Real, 0, None, closed="neither"), None],
-        "refit": ["boolean"],
+        "refit": ["boolean", str, callable],
         "error_score": [StrOptions({"raise"}), Real],
+        "return_train_score": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -322,6 +404,7 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         timeout=None,
         refit=True,
         error_score=np.nan,
+        return_train_score=False,
         random_state=None,
         verbose=0,
     ):
@@ -339,6 +422,7 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         self.timeout = timeout
         self.refit = refit
         self.error_score = error_score
+        self.return_train_score = return_train_score
         self.random_state = random_state
         self.verbose = verbose
 
@@ -353,7 +437,7 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
 
     # --- fitting ---------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None, *, X_val=None, y_val=None):
+    def fit(self, X, y=None, *, X_val=None, y_val=None, **params):
         """Run pruned trials until ``n_trials`` or ``timeout``, then refit the best.
 
         Parameters
@@ -372,6 +456,16 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
             hold-out set is never trained on.
         y_val : array-like of shape (n_val_samples,), default=None
             Its labels.
+        **params : dict
+            Metadata, as ``GridSearchCV.fit`` takes it. With scikit-learn's
+            metadata routing enabled (``sklearn.set_config(
+            enable_metadata_routing=True)``), each parameter goes where it is
+            requested: ``sample_weight`` to the estimator's fit (every trial's
+            training, each split's rows of it, and the refit) and to the
+            scorers that request it, ``groups`` to a splitter such as
+            :class:`~sklearn.model_selection.GroupKFold`. Without routing,
+            ``groups`` goes to the splitter and everything else to the
+            estimator's fit (``classifier__sample_weight`` for a pipeline).
 
         Returns
         -------
@@ -389,17 +483,28 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         X, y = indexable(X, y)
         final_name, final = _final_step(self.estimator)
         max_epochs = self.max_epochs or 3 * final.get_params()["epochs"]
+        scoring = _Scoring(self)
+        routed = self._routed_params(params)
         holdout = self._holdout(X_val, y_val)
-        splits = self._splits(X, y) if holdout is None else [(np.arange(len(X)), None)]
+        if holdout is None:
+            splits = self._splits(X, y, routed.splitter.split)
+        else:
+            if routed.scorer.score:
+                raise ValueError(
+                    f"scorer metadata {sorted(routed.scorer.score)} cannot score "
+                    "X_val: it is given for the rows of X. Score the hold-out set "
+                    "without it, or validate on cv's splits of X instead of X_val."
+                )
+            splits = [(np.arange(len(X)), None)]
         self.n_splits_ = len(splits)
-        self.scorer_ = check_scoring(self.estimator, self.scoring)
         root = callback_root_context(self, max_subtasks=1 + bool(self.refit))
         root.call_on_fit_task_begin(estimator=self, X=X, y=y)
         with _optuna_logging(optuna, self.verbose):
             names = self._check_space(optuna)
             start = self._start_params(names)
             run = _TrialRunner(self, X, y, splits, max_epochs, final_name, start)
-            run.deadline, run.holdout = deadline, holdout
+            run.deadline, run.holdout, run.scoring = deadline, holdout, scoring
+            run.fit_params, run.score_params = routed.estimator.fit, routed.scorer.score
             run.callback_ctx = root.subcontext(
                 task_name="search", max_subtasks=n_trials
             ).call_on_fit_task_begin(estimator=self)
@@ -416,18 +521,65 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
                 )
             run.callback_ctx.call_on_fit_task_end(estimator=self)
         run.check_failures()
-        self._collect_results(optuna)
+        self.multimetric_ = scoring.multimetric
+        self._metric = scoring.metric or "score"
+        self.scorer_ = scoring.scorer_
+        self._collect_results(optuna, scoring)
         if self.refit:
             start = time.perf_counter()
             self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_)
             refit = root.subcontext(task_name="refit")
             with refit.propagate_callback_context(self.best_estimator_):
                 refit.call_on_fit_task_begin(estimator=self, X=X, y=y)
-                self.best_estimator_.fit(X, y)
+                self.best_estimator_.fit(X, y, **routed.estimator.fit)
                 refit.call_on_fit_task_end(estimator=self, X=X, y=y)
             self.refit_time_ = time.perf_counter() - start
         root.call_on_fit_task_end(estimator=self, X=X, y=y)
         return self
+
+    def _routed_params(self, params):
+        """``params`` routed to the estimator's fit, the scorers and the splitter.
+
+        As ``GridSearchCV``: by metadata routing when it is enabled; without it,
+        ``groups`` to the splitter and the rest to the estimator's fit.
+        """
+        if routing_enabled():
+            return process_routing(self, "fit", **params)
+        params = dict(params)
+        groups = params.pop("groups", None)
+        return Bunch(
+            estimator=Bunch(fit=params),
+            splitter=Bunch(split={"groups": groups}),
+            scorer=Bunch(score={}),
+        )
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this search (as ``GridSearchCV``'s).
+
+        ``fit`` routes metadata to the estimator's ``fit``, to the scorers
+        (``score``) and to the splitter (``split``); ``score`` to the scorers.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+            The routing information.
+        """
+        router = MetadataRouter(owner=self.__class__.__name__)
+        router.add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+        router.add(
+            scorer=_Scoring(self).scorers,
+            method_mapping=MethodMapping()
+            .add(caller="score", callee="score")
+            .add(caller="fit", callee="score"),
+        )
+        router.add(
+            splitter=self._splitter(n_samples=0, y=None),
+            method_mapping=MethodMapping().add(caller="fit", callee="split"),
+        )
+        return router
 
     def _holdout(self, X_val, y_val):
         """``(X_val, y_val)`` of a user's hold-out set, or None; halves refused."""
@@ -451,14 +603,16 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
             )
         return X_val, y_val
 
-    def _splits(self, X, y):
+    def _splitter(self, n_samples, y):
         cv = self.cv
         if isinstance(cv, str):  # "auto", measured on MNIST: see the user guide
-            cv = 1 / 6 if len(X) > _AUTO_HOLDOUT_ABOVE else 3
+            cv = 1 / 6 if n_samples > _AUTO_HOLDOUT_ABOVE else 3
         if isinstance(cv, Real) and 0 < cv < 1:
             cv = _holdout_split(cv, classifier=is_classifier(self.estimator))
-        cv = check_cv(cv, y, classifier=is_classifier(self.estimator))
-        return list(cv.split(X, y))
+        return check_cv(cv, y, classifier=is_classifier(self.estimator))
+
+    def _splits(self, X, y, split_params=None):
+        return list(self._splitter(len(X), y).split(X, y, **(split_params or {})))
 
     def _check_space(self, optuna):
         # A dry run on a scratch in-memory study: a space that names unknown
@@ -508,27 +662,58 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         # and stale-trial callback, see open_storage), not a trial callback's.
         return [ProgressPrinter(n_epochs)] if self.verbose else []
 
-    def _collect_results(self, optuna):
+    def _collect_results(self, optuna, scoring):
         states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
         trials = [
             t
-            for t in self.study_.get_trials(deepcopy=False, states=states)
+            for t in self.study_.get_trials(deepcopy=False)
             if PARAMS_ATTR in t.user_attrs
+            # failed fits are rows with error_score, as in GridSearchCV; trials
+            # of killed workers (no error recorded) are not
+            and (t.state in states or ERROR_ATTR in t.user_attrs)
         ]
         self.n_trials_ = len(trials)
         complete = [t for t in trials if t.state == states[0]]
         if not complete:
+            failed = sum(t.state.name == "FAIL" for t in trials)
+            counts = f"{len(trials) - failed} pruned" + (
+                f", {failed} failed" if failed else ""
+            )
             raise ValueError(
                 f"no trial of study {self.study_.study_name!r} completed "
-                f"({len(trials)} pruned): lower the pruner's threshold or run more "
-                "trials."
+                f"({counts}): lower the pruner's threshold or run more trials."
             )
-        self.best_trial_ = max(complete, key=lambda t: t.value)
-        self.best_params_ = decode_params(self.best_trial_.user_attrs[PARAMS_ATTR])
-        self.best_score_ = float(self.best_trial_.value)
-        self.cv_results_ = cv_results(trials, self.n_splits_)
-        numbers = list(self.cv_results_["trial_number"])
-        self.best_index_ = numbers.index(self.best_trial_.number)
+        self.cv_results_ = cv_results(
+            trials,
+            self.n_splits_,
+            names=scoring.names,
+            metric=self._metric,
+            return_train_score=self.return_train_score,
+        )
+        # as GridSearchCV: best_* for one scorer, or for the one refit names
+        if not (self.refit or not self.multimetric_):
+            return
+        if callable(self.refit):
+            index = self.refit(self.cv_results_)
+            if not isinstance(index, Integral):
+                raise TypeError(
+                    f"refit={self.refit!r} returned {index!r}: it must return the "
+                    "index of a row of cv_results_, an integer."
+                )
+            if not 0 <= index < self.n_trials_:
+                raise IndexError(
+                    f"refit={self.refit!r} returned {index}, out of the "
+                    f"{self.n_trials_} rows of cv_results_."
+                )
+            self.best_index_ = int(index)
+        else:
+            ranks = self.cv_results_[f"rank_test_{self._metric}"]
+            self.best_index_ = int(ranks.argmin())
+        number = self.cv_results_["trial_number"][self.best_index_]
+        self.best_trial_ = next(t for t in trials if t.number == number)
+        self.best_params_ = self.cv_results_["params"][self.best_index_]
+        if not callable(self.refit):
+            self.best_score_ = float(self.best_trial_.value)
 
     # --- pictures of the search (Optuna's matplotlib plots) ----------------------
     def plot_optimization_history(self, **kwargs):
@@ -644,8 +829,8 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         return self.best_estimator_.predict_proba(X)
 
     @available_if(_best_estimator_has("score"))
-    def score(self, X, y=None):
-        """Score of the best estimator with ``scorer_``.
+    def score(self, X, y=None, **params):
+        """Score of the best estimator with ``scorer_`` (the refit scorer's).
 
         Parameters
         ----------
@@ -653,14 +838,30 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
             Samples.
         y : array-like of shape (n_samples,)
             True targets.
+        **params : dict
+            Metadata for the scorer, such as ``sample_weight``; only with
+            metadata routing enabled, as ``GridSearchCV.score``.
 
         Returns
         -------
         score : float
-            ``scorer_(best_estimator_, X, y)``.
+            ``scorer_(best_estimator_, X, y)``, or ``scorer_[refit](...)`` for
+            several scorers.
         """
         check_is_fitted(self, "best_estimator_")
-        return self.scorer_(self.best_estimator_, X, y)
+        if routing_enabled():
+            params = process_routing(self, "score", **params).scorer.score
+        elif params:
+            raise ValueError(
+                f"score got {sorted(params)}: passing metadata to score needs "
+                "metadata routing; call sklearn.set_config("
+                "enable_metadata_routing=True) first."
+            )
+        if isinstance(self.scorer_, dict):
+            scorer = self.scorer_[self._metric] if self.multimetric_ else self.scorer_
+            return scorer(self.best_estimator_, X, y, **params)
+        score = self.scorer_(self.best_estimator_, X, y, **params)
+        return score[self._metric] if self.multimetric_ else score
 
 
 # --- one trial ------------------------------------------------------------------
@@ -681,6 +882,8 @@ class _TrialRunner:
         self.deadline = None  # time.monotonic() after which trials stop
         self.holdout = None  # the user's (X_val, y_val): the test side of every fold
         self.callback_ctx = None  # the search's task: one subtask per trial
+        self.scoring = None  # _Scoring: {name: score} of a fold, the metric
+        self.fit_params, self.score_params = {}, {}  # routed metadata, all rows
         self.n_run, self.errors = 0, []
 
     def __call__(self, trial):
@@ -700,23 +903,41 @@ class _TrialRunner:
 
         try:
             folds = [self._start_fold(estimator, *split) for split in self.splits]
+        except _SearchError:
+            raise
         except Exception as exc:
             return self._fit_failed(trial, exc)
         task.folds = folds
         best = -np.inf
+        train = self.search.return_train_score
         for epoch in range(n_epochs):
+            started = time.monotonic()
             try:
-                _train_epoch(folds, self.search.scorer_, self.classes, epoch, task)
+                _train_epoch(folds, self.scoring, self.classes, epoch, task, train)
+            except _SearchError:
+                raise
             except Exception as exc:
                 return self._fit_failed(trial, exc)
-            mean = _report(trial, folds, epoch)
+            mean = _report(trial, folds, epoch, self.scoring.metric)
             if mean > best or epoch == 0:  # the first epoch may score nan
                 best = mean
-                _keep_best(trial, folds, params, self.epochs_key, epoch)
+                _keep_best(trial, folds, params, self.epochs_key, epoch, self.scoring)
             if epoch == n_epochs - 1:
                 break  # nothing left to save: the trial is complete
-            if self.deadline is not None and time.monotonic() >= self.deadline:
-                raise optuna.TrialPruned(f"time budget spent after epoch {epoch}")
+            if self.deadline is not None:
+                now, left = time.monotonic(), n_epochs - 1 - epoch
+                if now >= self.deadline:
+                    raise optuna.TrialPruned(f"time budget spent after epoch {epoch}")
+                # A trial that cannot complete in the time left would only end
+                # pruned at the deadline, having taken the rest of the budget
+                # from cheaper trials (families differ tenfold in cost). The
+                # first epoch is not a measure: it builds and traces the model.
+                late = (now - started) * left > self.deadline - now
+                if epoch >= 1 and late and not is_start:
+                    raise optuna.TrialPruned(
+                        f"its {left} epochs left would not end within the budget "
+                        f"(epoch {epoch} took {now - started:.1f} s)"
+                    )
             # the estimator as given is never pruned: the search cannot end below it
             if not is_start and trial.should_prune():
                 raise optuna.TrialPruned(f"mean score {mean:.4f} after epoch {epoch}")
@@ -739,19 +960,38 @@ class _TrialRunner:
         start = time.perf_counter()
         estimator = clone(estimator)
         X_train, y_train = _safe_indexing(self.X, train), _safe_indexing(self.y, train)
-        if test is None:  # the user's hold-out set
+        # each split's rows of the metadata, as GridSearchCV indexes them
+        fit_params = _check_method_params(self.X, self.fit_params, indices=train)
+        train_score_params = _check_method_params(
+            self.X, self.score_params, indices=train
+        )
+        if test is None:  # the user's hold-out set (no scorer metadata: see fit)
             X_test, y_test = self.holdout
+            test_score_params = {}
         else:
             X_test, y_test = _safe_indexing(self.X, test), _safe_indexing(self.y, test)
+            test_score_params = _check_method_params(
+                self.X, self.score_params, indices=test
+            )
         if isinstance(estimator, Pipeline):
-            head, final = estimator[:-1], estimator.steps[-1][1]
-            X_train = head.fit_transform(X_train, y_train)
-            X_test = head.transform(X_test)
+            # the leading steps are fitted here, the final one epoch by epoch:
+            # each gets the metadata Pipeline.fit would give it
+            routed = pipeline_fit_params(estimator, fit_params)
+            for name, step in estimator.steps[:-1]:
+                if step is None or step == "passthrough":
+                    continue
+                X_train = _fit_transform_step(step, X_train, y_train, routed[name])
+            X_test = estimator[:-1].transform(X_test)
+            final_name, final = estimator.steps[-1]
+            fit_params = routed[final_name]["fit"]
         else:
             final = estimator
-        return _Fold(
+        fold = _Fold(
             final, X_train, y_train, X_test, y_test, time.perf_counter() - start
         )
+        fold.fit_params = fit_params
+        fold.score_params = {"test": test_score_params, "train": train_score_params}
+        return fold
 
     def _fit_failed(self, trial, exc):
         error_score = self.search.error_score
@@ -765,8 +1005,16 @@ class _TrialRunner:
             stacklevel=2,
         )
         trial.set_user_attr(ERROR_ATTR, f"{type(exc).__name__}: {exc}")
-        trial.set_user_attr(SCORES_ATTR, [error_score] * len(self.splits))
-        return error_score  # nan: Optuna records a failed trial
+        # GridSearchCV's row of a failed fit: error_score for every score
+        errors = [float(error_score)] * len(self.splits)
+        names = self.scoring.names or ["score"]  # a callable never called: "score"
+        trial.set_user_attr(SCORES_ATTR, errors)
+        trial.set_user_attr(TEST_SCORES_ATTR, {name: errors for name in names})
+        if self.search.return_train_score:
+            trial.set_user_attr(TRAIN_SCORES_ATTR, {name: errors for name in names})
+        # nan, whatever error_score: Optuna records a failed trial, which its
+        # sampler does not learn from and which never becomes the best
+        return float("nan")
 
     def check_failures(self):
         if self.n_run and len(self.errors) == self.n_run:
@@ -775,11 +1023,18 @@ class _TrialRunner:
             )
 
 
-def _train_epoch(folds, scorer, classes, epoch, task):
+def _train_epoch(folds, scoring, classes, epoch, task, train_scores):
     for index, fold in enumerate(folds):
         with task.epoch(index, fold):
             fold.advance(classes if epoch == 0 else None)  # classes: once
-        fold.evaluate(scorer)
+        fold.evaluate(scoring, train_scores)
+
+
+def _fit_transform_step(step, X, y, params):
+    """One leading pipeline step fitted as ``Pipeline.fit`` fits it."""
+    if hasattr(step, "fit_transform"):
+        return step.fit_transform(X, y, **params.get("fit_transform", {}))
+    return step.fit(X, y, **params.get("fit", {})).transform(X)
 
 
 class _TrialTasks:
@@ -828,20 +1083,33 @@ class _TrialTasks:
         return bool(self.trial.call_on_fit_task_end(estimator=self.search))
 
 
-def _report(trial, folds, epoch):
-    """Store the folds' times on the trial, report their mean score."""
+def _report(trial, folds, epoch, metric):
+    """Store the folds' times on the trial, report their mean ``metric`` score."""
     trial.set_user_attr(FIT_TIME_ATTR, [fold.fit_time for fold in folds])
     trial.set_user_attr(SCORE_TIME_ATTR, [fold.score_time for fold in folds])
-    mean = float(np.mean([fold.score for fold in folds]))
+    mean = float(np.mean([fold.test_scores[metric] for fold in folds]))
     trial.report(mean, epoch)
     return mean
 
 
-def _keep_best(trial, folds, params, epochs_key, epoch):
+def _keep_best(trial, folds, params, epochs_key, epoch, scoring):
     """Store the scores of the trial's best epoch, and that epoch in its params."""
-    trial.set_user_attr(SCORES_ATTR, [fold.score for fold in folds])
+    trial.set_user_attr(
+        SCORES_ATTR, [fold.test_scores[scoring.metric] for fold in folds]
+    )
+    trial.set_user_attr(TEST_SCORES_ATTR, _by_name(folds, "test_scores"))
+    if folds[0].train_scores is not None:
+        trial.set_user_attr(TRAIN_SCORES_ATTR, _by_name(folds, "train_scores"))
     trial.set_user_attr(BEST_EPOCH_ATTR, epoch + 1)
     trial.set_user_attr(PARAMS_ATTR, encode_params({**params, epochs_key: epoch + 1}))
+
+
+def _by_name(folds, attr):
+    """``{scorer name: [score of each fold]}``."""
+    return {
+        name: [getattr(fold, attr)[name] for fold in folds]
+        for name in getattr(folds[0], attr)
+    }
 
 
 class _Fold:
@@ -851,18 +1119,100 @@ class _Fold:
         self.estimator = estimator
         self.X_train, self.y_train = X_train, y_train
         self.X_test, self.y_test = X_test, y_test
-        self.fit_time, self.score_time, self.score = fit_time, 0.0, np.nan
+        self.fit_time, self.score_time = fit_time, 0.0
+        self.fit_params = {}  # the final step's: each partial_fit gets them
+        self.score_params = {"test": {}, "train": {}}
+        self.test_scores, self.train_scores = {}, None  # {scorer name: score}
 
     def advance(self, classes):
         start = time.perf_counter()
         kwargs = {} if classes is None else {"classes": classes}
-        self.estimator.partial_fit(self.X_train, self.y_train, **kwargs)
+        self.estimator.partial_fit(
+            self.X_train, self.y_train, **kwargs, **self.fit_params
+        )
         self.fit_time += time.perf_counter() - start
 
-    def evaluate(self, scorer):
+    def evaluate(self, scoring, train_scores=False):
         start = time.perf_counter()
-        self.score = float(scorer(self.estimator, self.X_test, self.y_test))
-        self.score_time = time.perf_counter() - start
+        self.test_scores = scoring(
+            self.estimator, self.X_test, self.y_test, self.score_params["test"]
+        )
+        self.score_time = time.perf_counter() - start  # test scoring only, as sklearn
+        if train_scores:
+            self.train_scores = scoring(
+                self.estimator, self.X_train, self.y_train, self.score_params["train"]
+            )
+
+
+class _SearchError(ValueError):
+    """A mistake of the search's own settings found in a trial: not a failed fit."""
+
+
+class _Scoring:
+    """The scorers of ``scoring`` and the one of ``refit``, as ``GridSearchCV``'s.
+
+    Called on a fold's estimator, it gives ``{name: score}`` (``{"score": s}`` for
+    one scorer). ``metric`` is the name Optuna maximises and prunes on:
+    ``"score"`` for one scorer; for several, the one ``refit`` names, else (refit
+    ``False`` or a callable) the first. A callable ``scoring`` tells whether it
+    gives several scores at its first call only.
+    """
+
+    def __init__(self, search):
+        self.refit = search.refit
+        scoring = search.scoring
+        self.metric, self.names, self.multimetric = "score", ["score"], False
+        if callable(scoring):
+            self.scorers = scoring
+            self.metric = self.names = None  # known at the first call
+        elif scoring is None or isinstance(scoring, str):
+            self.scorers = check_scoring(search.estimator, scoring)
+        else:
+            scorers = _check_multimetric_scoring(search.estimator, scoring)
+            _check_refit_for_multimetric(self.refit, scorers)
+            self._several(list(scorers))
+            # one prediction serves every scorer; a scorer's error fails the trial
+            self.scorers = _MultimetricScorer(scorers=scorers, raise_exc=True)
+
+    def _several(self, names):
+        self.multimetric, self.names = True, names
+        self.metric = self.refit if isinstance(self.refit, str) else names[0]
+
+    @property
+    def scorer_(self):
+        """What ``GridSearchCV.scorer_`` holds: a dict for several scorers."""
+        if isinstance(self.scorers, _MultimetricScorer):
+            return multimetric_scorers(self.scorers)
+        return self.scorers
+
+    def __call__(self, estimator, X, y, params):
+        scores = self.scorers(estimator, X, y, **params)
+        if self.metric is None:  # a callable's first scores
+            if isinstance(scores, dict):
+                try:
+                    _check_refit_for_multimetric(self.refit, scores)
+                except ValueError as exc:
+                    raise _SearchError(str(exc)) from None
+                self._several(list(scores))
+            else:
+                self.metric, self.names = "score", ["score"]
+        if not isinstance(scores, dict):
+            scores = {"score": scores}
+        return {name: float(value) for name, value in scores.items()}
+
+
+def _check_refit_for_multimetric(refit, scores):
+    """GridSearchCV's check (and message) of ``refit`` for several scorers."""
+    valid_refit_dict = isinstance(refit, str) and refit in scores
+    if refit is not False and not valid_refit_dict and not callable(refit):
+        raise ValueError(
+            "For multi-metric scoring, the parameter refit must be set to a "
+            "scorer key or a callable to refit an estimator with the best "
+            "parameter setting on the whole data and make the best_* "
+            "attributes available for that metric. If this is not needed, "
+            f"refit should be set to False explicitly. {refit!r} was "
+            "passed."
+        )
 
 
 # --- helpers --------------------------------------------------------------------

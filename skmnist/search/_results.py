@@ -13,7 +13,9 @@ from scipy.stats import rankdata
 from skmnist.search._spaces import PARAMS_ATTR, decode_params
 
 # trial user attributes, written after every epoch so pruned trials keep them too
-SCORES_ATTR = "split_scores"  # per fold, at the trial's best epoch
+SCORES_ATTR = "split_scores"  # per fold, at the trial's best epoch (refit scorer)
+TEST_SCORES_ATTR = "split_test_scores"  # {scorer: per fold}, at the best epoch
+TRAIN_SCORES_ATTR = "split_train_scores"  # the same on the training folds
 FIT_TIME_ATTR = "split_fit_times"  # per fold, seconds, leading steps included
 SCORE_TIME_ATTR = "split_score_times"  # per fold, seconds, last scoring only
 ERROR_ATTR = "error"  # why the fit failed, with a numeric error_score
@@ -49,17 +51,30 @@ def _short(value):
     return f"{value:.3g}" if isinstance(value, float) else repr(value)
 
 
-def cv_results(trials, n_splits):
-    """sklearn's ``cv_results_`` from finished trials."""
+def cv_results(
+    trials, n_splits, *, names=None, metric="score", return_train_score=False
+):
+    """sklearn's ``cv_results_`` from finished trials.
+
+    ``names`` are the scorers' (``["score"]`` for one; ``None``: those the trials
+    stored); ``metric`` the one Optuna maximised. Trials of an older study, which
+    stored that metric's scores only, show them under ``metric``.
+    """
     params = [decode_params(t.user_attrs[PARAMS_ATTR]) for t in trials]
-    scores, fit_times, score_times = (
+    fit_times, score_times = (
         np.array([_padded(t.user_attrs.get(attr), n_splits) for t in trials])
-        for attr in (SCORES_ATTR, FIT_TIME_ATTR, SCORE_TIME_ATTR)
+        for attr in (FIT_TIME_ATTR, SCORE_TIME_ATTR)
     )
+    if names is None:
+        names = list(
+            dict.fromkeys(
+                name for t in trials for name in t.user_attrs.get(TEST_SCORES_ATTR, {})
+            )
+        ) or [metric]
     complete = np.array([t.state.name == "COMPLETE" for t in trials])
+    failed = np.array([t.state.name == "FAIL" for t in trials])
     with warnings.catch_warnings():  # all-nan rows of failed trials
         warnings.simplefilter("ignore", RuntimeWarning)
-        mean = np.nanmean(scores, axis=1) if scores.size else np.array([])
         results = {
             "trial_number": np.array([t.number for t in trials]),
             "state": np.array([t.state.name for t in trials], dtype=object),
@@ -76,12 +91,34 @@ def cv_results(trials, n_splits):
                 column[i] = p[name]
         results[f"param_{name}"] = column
     results["params"] = params
-    for i in range(n_splits):
-        results[f"split{i}_test_score"] = scores[:, i]
-    results["mean_test_score"] = mean
-    results["std_test_score"] = np.std(scores, axis=1)
-    results["rank_test_score"] = _rank(mean, complete)
+    # GridSearchCV's names: "_score" for one scorer, "_<name>" for several
+    sets = ["test", "train"] if return_train_score else ["test"]
+    for name in names:
+        for kind in sets:
+            attr = TEST_SCORES_ATTR if kind == "test" else TRAIN_SCORES_ATTR
+            rows = [_scores(t, attr, name, metric, kind) for t in trials]
+            scores = np.array([_padded(row, n_splits) for row in rows])
+            scores = scores.reshape(len(trials), n_splits)
+            for i in range(n_splits):
+                results[f"split{i}_{kind}_{name}"] = scores[:, i]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean = np.nanmean(scores, axis=1)
+            results[f"mean_{kind}_{name}"] = mean
+            results[f"std_{kind}_{name}"] = np.std(scores, axis=1)
+            if kind == "test":
+                results[f"rank_test_{name}"] = _rank(mean, complete, failed)
     return results
+
+
+def _scores(trial, attr, name, metric, kind):
+    """A trial's per-fold scores of one scorer (None if it stored none)."""
+    stored = trial.user_attrs.get(attr)
+    if stored is not None:
+        return stored.get(name)
+    if kind == "test" and name == metric:  # a trial of an older skmnist
+        return trial.user_attrs.get(SCORES_ATTR)
+    return None
 
 
 def _padded(values, n):
@@ -89,12 +126,15 @@ def _padded(values, n):
     return [float(v) for v in values] + [np.nan] * (n - len(values))
 
 
-def _rank(scores, complete):
-    """Rank 1 is best; complete trials first, then pruned ones; nan last."""
+def _rank(scores, complete, failed):
+    """Rank 1 is best; complete trials first, then pruned, then failed ones; nan
+    last in each group."""
     ranks = np.zeros(len(scores), dtype=np.int32)
     keys = np.where(np.isnan(scores), np.inf, -scores)
-    offset = int(complete.sum())
-    for group, start in ((complete, 0), (~complete, offset)):
+    pruned = ~complete & ~failed
+    start = 0
+    for group in (complete, pruned, failed):
         if group.any():
             ranks[group] = rankdata(keys[group], method="min").astype(np.int32) + start
+        start += int(group.sum())
     return ranks

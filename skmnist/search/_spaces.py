@@ -15,7 +15,12 @@ from sklearn.base import BaseEstimator, clone
 
 from skmnist._utils import is_positive_int
 
-__all__ = ["cnn_search_space", "mlp_search_space", "training_search_space"]
+__all__ = [
+    "auto_search_space",
+    "cnn_search_space",
+    "mlp_search_space",
+    "training_search_space",
+]
 
 PARAMS_ATTR = "params"  # trial user attribute holding the estimator's parameters
 _TUPLE_TAG = "__tuple__"
@@ -249,6 +254,127 @@ def _training_params(trial, prefix):
     }
 
 
+def auto_search_space(trial, *, prefix="classifier__", families=None, max_layers=2):
+    """Sample a network family, then its parameters: a search across families.
+
+    The first choice is the family, ``"mlp"``, ``"cnn"`` or one of their presets
+    (``skmnist.models.PRESETS``: ``"cnn-fast"``, ``"cnn-strong"``,
+    ``"mlp-strong"``); then that family's own conditional space:
+    :func:`mlp_search_space` or :func:`cnn_search_space`, and for a preset its
+    parameters with the learning rate (a third to three times the preset's) and,
+    if it augments, the strength of its augmentation (0.5 to 1.5 times its
+    shifts, rotations and zooms) sampled around them. Each family's Optuna
+    parameters carry its name (``"cnn_dropout"``, ``"mlp_n_layers"``...), so the
+    sampler learns each family's space apart. The number of epochs is left to
+    the search, as in the other spaces.
+
+    The estimator searched must switch families with ``set_params(family=...)``:
+    ``make_mnist_pipeline(model="auto")`` (a
+    :class:`skmnist.pipeline.FamilyPipeline`), whose steps are named alike in
+    every family; ``best_params_["family"]`` then names the winner.
+
+    Parameters
+    ----------
+    trial : optuna.trial.Trial
+        The trial to sample from.
+    prefix : str, default ``"classifier__"``
+        Put before every classifier parameter (not before ``"family"``).
+    families : list of str or None, default=None
+        The families and presets to choose from; ``None`` means every built-in
+        one, families then presets, as the registry lists them.
+    max_layers : int, default=2
+        Most hidden layers of the dense network (:func:`mlp_search_space`).
+
+    Returns
+    -------
+    params : dict
+        ``{"family": name, prefix + <parameter>: value, ...}``.
+
+    See Also
+    --------
+    mlp_search_space, cnn_search_space : The spaces of the two families.
+
+    Notes
+    -----
+    Trials of the families differ up to tenfold in cost; with a ``timeout``,
+    :class:`skmnist.PrunedSearchCV` prunes a trial whose epochs left would not
+    end within the time left (measured from its second epoch on).
+
+    Examples
+    --------
+    >>> import optuna
+    >>> from skmnist import auto_search_space, make_mnist_pipeline
+    >>> from skmnist.search._spaces import candidate
+    >>> study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    >>> params = auto_search_space(study.ask(), families=["cnn"])
+    >>> params["family"], type(candidate(make_mnist_pipeline("auto"), params)[-1])
+    ('cnn', <class 'skmnist.models.cnn.KerasCNNClassifier'>)
+    """
+    from skmnist.models._registry import FAMILIES, PRESETS
+
+    names = [*FAMILIES, *PRESETS] if families is None else list(families)
+    unknown = [name for name in names if name not in FAMILIES and name not in PRESETS]
+    if unknown or not names:
+        raise ValueError(
+            f"families must name built-in families or presets, some of "
+            f"{[*FAMILIES, *PRESETS]}; got {families!r}."
+        )
+    family = trial.suggest_categorical("family", names)
+    named = _NamedTrial(trial, family)
+    if family in FAMILIES:
+        entry = FAMILIES[family]
+        options = {"max_layers": max_layers}
+        space = entry.load_search_space()(
+            named,
+            prefix=prefix,
+            **{name: options[name] for name in entry.search_options},
+        )
+    else:
+        space = _preset_space(named, PRESETS[family].estimator_params(), prefix)
+    return {"family": family, **space}
+
+
+# the augmentation parameters a preset's strength scales
+_AUGMENTATION = ("shift_range", "rotation_range", "zoom_range")
+
+
+def _preset_space(trial, params, prefix):
+    """A preset's parameters, the learning rate and augmentation sampled around
+    its own; its epochs left to the search."""
+    params.pop("epochs", None)
+    rate = params["learning_rate"]
+    params["learning_rate"] = trial.suggest_float(
+        "learning_rate", rate / 3, rate * 3, log=True
+    )
+    if any(params.get(name) for name in _AUGMENTATION):
+        strength = trial.suggest_float("augmentation", 0.5, 1.5)
+        for name in _AUGMENTATION:
+            if name in params:
+                params[name] = params[name] * strength
+    return {f"{prefix}{name}": value for name, value in params.items()}
+
+
+class _NamedTrial:
+    """A trial whose parameter names start with a family's: ``cnn_dropout``."""
+
+    def __init__(self, trial, family):
+        self._trial, self._family = trial, family
+
+    def suggest_int(self, name, *args, **kwargs):
+        return self._trial.suggest_int(f"{self._family}_{name}", *args, **kwargs)
+
+    def suggest_float(self, name, *args, **kwargs):
+        return self._trial.suggest_float(f"{self._family}_{name}", *args, **kwargs)
+
+    def suggest_categorical(self, name, *args, **kwargs):
+        return self._trial.suggest_categorical(
+            f"{self._family}_{name}", *args, **kwargs
+        )
+
+    def __getattr__(self, name):
+        return getattr(self._trial, name)
+
+
 def check_distributions(distributions):
     """Raise ``TypeError`` unless every value is an Optuna distribution."""
     from optuna.distributions import BaseDistribution
@@ -339,9 +465,13 @@ def candidate(estimator, params):
     value) before any training, so a broken space fails at once, not trial by
     trial.
     """
-    check_param_names(estimator, params)
+    est = clone(estimator)
+    if "family" in params and "family" in est.get_params(deep=False):
+        # a FamilyPipeline: the family's steps first, then their parameters
+        est.set_params(family=params["family"])
+    check_param_names(est, params)
     encode_params(params)  # values must be storable
-    est = clone(estimator).set_params(**params)
+    est.set_params(**params)
     for part in [est, *est.get_params(deep=True).values()]:
         if _is_estimator(part) and hasattr(part, "_parameter_constraints"):
             part._validate_params()
