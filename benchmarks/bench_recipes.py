@@ -231,26 +231,10 @@ def keras_recipe_model(seed):
     return model, batch
 
 
-def epoch_timer():
-    import keras
-
-    class EpochTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.seconds = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(time.perf_counter() - self._start)
-
-    return EpochTimer()
-
-
 def bench_keras_epochs(rounds, epochs, quick, cache):
     """Steady augmented epochs of skmnist's engine and of Keras's Model.fit."""
     import keras
+    from bench_own_network import epoch_timer  # the same timer (this folder)
 
     from skmnist import make_mnist_pipeline
 
