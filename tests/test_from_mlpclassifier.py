@@ -407,6 +407,8 @@ def test_the_translated_example_has_mlpclassifiers_settings(digits):
         "zoom_range": 0.0,
         "learning_rate_schedule": "constant",
         "label_smoothing": 0.0,
+        "weight_decay": None,
+        "dtype_policy": "float32",
     }
     assert params == expected
     # the same from an MLPClassifier, fitted or not
