@@ -36,19 +36,15 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
 STUDY = "skmnist-search"  # the command's default study name
-# tiny trials: 600 images, 2 folds, a 16-unit layer, 2 epochs
-CLI_DATA = [
-    "--subset",
-    "600",
-    "--cv",
-    "2",
-    "--epochs",
-    "2",
-    "--max-layers",
-    "1",
-    "--set",
-    "classifier__hidden_layer_sizes=(16,)",
-]
+# tiny trials: 600 images, 2 folds, 2 epochs
+TINY = ["--subset", "600", "--cv", "2", "--epochs", "2", "--max-layers", "1"]
+# the spaces the workers search: the dense network's (a 16-unit layer), and the
+# space across families (issue 21), whose trials switch between the dense
+# network, the CNN and its presets from one trial to the next
+CLI_DATA = {
+    "mlp": [*TINY, "--set", "classifier__hidden_layer_sizes=(16,)"],
+    "auto": [*TINY, "--model", "auto"],
+}
 WORKER_TIMEOUT = 300  # seconds; a bound, not an expectation
 
 
@@ -180,10 +176,12 @@ def database(postgres):
     return postgres.create_database(f"search_{next(_database_numbers)}")
 
 
-@pytest.fixture
-def workers(tmp_path):
-    """Starts ``skmnist search`` workers; kills any still running at teardown."""
+@pytest.fixture(params=sorted(CLI_DATA))
+def workers(request, tmp_path):
+    """Starts ``skmnist search`` workers over each space (``--model mlp`` and
+    ``--model auto``); kills any still running at teardown."""
     started = []
+    space = CLI_DATA[request.param]
 
     def start(storage, seed, n_trials, *options):
         log = tmp_path / f"worker-{len(started)}"
@@ -193,7 +191,7 @@ def workers(tmp_path):
             "skmnist",
             "search",
             "--quiet",
-            *CLI_DATA,
+            *space,
             "--storage",
             storage,
             "--random-state",

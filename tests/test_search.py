@@ -677,6 +677,63 @@ def test_two_processes_share_one_journal_study(tmp_path):
     assert load_finished(optuna.storages.JournalStorage(backend)) == 4
 
 
+def _heartbeat_storage(tmp_path, monkeypatch, failures):
+    """A database storage (SQLite) with heartbeats, whose first ``failures``
+    heartbeat commits fail as a restarting server makes them fail."""
+    from skmnist.search import open_storage
+
+    storage = open_storage(f"sqlite:///{tmp_path / 'beat.db'}", heartbeat_interval=5)
+    study = optuna.create_study(storage=storage)
+    with warnings.catch_warnings():  # "supposed to be used with Study.optimize"
+        warnings.simplefilter("ignore", UserWarning)
+        trial = study.ask()
+    record = optuna.storages.RDBStorage.record_heartbeat
+    calls = []
+
+    def flaky(self, trial_id):
+        calls.append(trial_id)
+        if len(calls) <= failures:
+            closed = sqlalchemy.exc.OperationalError(
+                "UPDATE trial_heartbeats", {}, Exception("server closed the connection")
+            )
+            raise optuna.exceptions.StorageInternalError("commit failed") from closed
+        return record(self, trial_id)
+
+    monkeypatch.setattr(optuna.storages.RDBStorage, "record_heartbeat", flaky)
+    return storage, trial, calls
+
+
+def test_heartbeat_retries_a_lost_connection(tmp_path, monkeypatch):
+    # Optuna's heartbeat thread ends at the first error: a database restart in
+    # the middle of a beat must not end it (the live trial would be failed as
+    # stale by the other workers, and run twice)
+    storage, trial, calls = _heartbeat_storage(tmp_path, monkeypatch, failures=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        storage.record_heartbeat(trial._trial_id)
+    assert calls == [trial._trial_id] * 2  # failed, then recorded
+
+
+def test_heartbeat_skips_a_beat_with_a_warning_when_retry_fails(tmp_path, monkeypatch):
+    storage, trial, calls = _heartbeat_storage(tmp_path, monkeypatch, failures=2)
+    with pytest.warns(RuntimeWarning, match=r"skipped a heartbeat of trial \d+: lost"):
+        storage.record_heartbeat(trial._trial_id)  # no exception: the thread lives
+    assert len(calls) == 2
+    storage.record_heartbeat(trial._trial_id)  # the next beat is recorded
+    assert len(calls) == 3
+
+
+def test_heartbeat_raises_other_storage_errors(tmp_path, monkeypatch):
+    storage, trial, _ = _heartbeat_storage(tmp_path, monkeypatch, failures=0)
+
+    def broken(self, trial_id):
+        raise optuna.exceptions.StorageInternalError("invalid data") from ValueError()
+
+    monkeypatch.setattr(optuna.storages.RDBStorage, "record_heartbeat", broken)
+    with pytest.raises(optuna.exceptions.StorageInternalError, match="invalid data"):
+        storage.record_heartbeat(trial._trial_id)
+
+
 def test_killed_search_keeps_completed_trials(tmp_path):
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     proc = subprocess.Popen(

@@ -172,9 +172,11 @@ def _create_rdb_storage(optuna, url, **kwargs):
     """
     import sqlalchemy.exc
 
+    from skmnist.search._rdb import HeartbeatRetryingRDBStorage
+
     for attempt in range(3):
         try:
-            return optuna.storages.RDBStorage(url, **kwargs)
+            return HeartbeatRetryingRDBStorage(url, **kwargs)
         except (sqlalchemy.exc.ProgrammingError, sqlalchemy.exc.IntegrityError):
             if attempt == 2:
                 raise
@@ -222,26 +224,41 @@ def _retry_new_connections(engine, timeout):
 def storage_errors(study):
     """Turn a lost database connection into a one-line ``ConnectionError``."""
     import optuna
-    import sqlalchemy.exc
 
-    # a dropped connection surfaces as one of these, or, when a session still held
-    # a transaction on it, as "can't reconnect until the transaction is rolled back"
-    lost = (
-        sqlalchemy.exc.OperationalError,
-        sqlalchemy.exc.InterfaceError,
-        sqlalchemy.exc.PendingRollbackError,
-    )
     try:
         yield
-    except (optuna.exceptions.StorageInternalError, *lost) as exc:
-        # Optuna wraps SQLAlchemy's errors, with a message about invalid data
-        cause = exc if isinstance(exc, lost) else exc.__cause__
-        invalidated = getattr(cause, "connection_invalidated", False)
-        if not (isinstance(cause, lost) or invalidated):
+    except (optuna.exceptions.StorageInternalError, *lost_connection_errors()) as exc:
+        message = lost_connection(exc)
+        if message is None:
             raise
-        message = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0]
         raise ConnectionError(
             f"lost the connection to the storage of study {study.study_name!r} "
             f"({message}); completed trials are saved: run the search again to "
             "continue"
         ) from exc
+
+
+def lost_connection_errors():
+    """The SQLAlchemy errors a dropped database connection surfaces as."""
+    import sqlalchemy.exc
+
+    # or, when a session still held a transaction on it, "can't reconnect until
+    # the transaction is rolled back"
+    return (
+        sqlalchemy.exc.OperationalError,
+        sqlalchemy.exc.InterfaceError,
+        sqlalchemy.exc.PendingRollbackError,
+    )
+
+
+def lost_connection(exc):
+    """The first line of the database's message if ``exc`` (a SQLAlchemy error,
+    or Optuna's ``StorageInternalError`` wrapping one) is a lost connection, else
+    None."""
+    lost = lost_connection_errors()
+    # Optuna wraps SQLAlchemy's errors, with a message about invalid data
+    cause = exc if isinstance(exc, lost) else exc.__cause__
+    invalidated = getattr(cause, "connection_invalidated", False)
+    if not (isinstance(cause, lost) or invalidated):
+        return None
+    return str(getattr(cause, "orig", None) or cause).strip().splitlines()[0]
