@@ -109,7 +109,7 @@ def test_cli_search_model_auto(capsys):
     )  # fmt: skip
     out = capsys.readouterr().out
     assert status == 0
-    assert "searching the auto on 300 images: up to 2 trials" in out
+    assert "searching every family and preset on 300 images: up to 2 trials" in out
     assert "  family = " in out
 
 

@@ -312,7 +312,7 @@ def run(args):
     )
     max_epochs = args.epochs or 3 * pipe[-1].epochs  # PrunedSearchCV's default
     print(
-        f"searching the {args.model} on {len(X):,} images: "
+        f"searching {what_searched(args.model)} on {len(X):,} images: "
         f"{budget(args, timeout, max_epochs)}"
     )
     search.fit(X, y)
@@ -341,6 +341,11 @@ def save_plots(search, directory):
         print(f"plots: {warning.message}", file=sys.stderr)
     for path in paths.values():
         print(f"saved {path}")
+
+
+def what_searched(model):
+    """The --model searched, in words."""
+    return "every family and preset" if model == AUTO_MODEL else f"the {model}"
 
 
 def budget(args, timeout, max_epochs):
