@@ -65,9 +65,10 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
             f"input_dtype must be 'float32' (any pixels) or 'uint8' (8-bit images "
             f"in, cast to float32 in the graph); got {input_dtype!r}"
         )
-    transformer, classifier = _split(estimator)
-    network = classifier.model_
-    check_network(network)  # every layer refused or accepted before any work
+    members = _members(estimator)
+    for _, classifier in members:
+        check_network(classifier.model_)  # every layer refused or accepted first
+    transformer, classifier = members[0]
 
     graph = OnnxGraph(onnx)
     if transformer is not None:
@@ -81,30 +82,15 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
     x = graph.input(INPUT, input_shape, _INPUT_TYPES[input_dtype])
     if input_dtype != "float32":  # exact: every uint8 is a float32
         x = graph.node("Cast", [x], to=onnx.TensorProto.FLOAT)
-
-    network_shape = tuple(int(d) for d in _input_shape(network)[1:])
-    if math.prod(network_shape) != math.prod(input_shape):
-        raise ValueError(
-            f"the network takes samples of shape {network_shape} but the pipeline "
-            f"feeds it {input_shape}; only the pipelines of make_mnist_pipeline "
-            "(or a transformer and classifier fitted together) can be exported"
-        )
-    x = _network_input(graph, x, network_shape)
-    # The transformer's division by scale_ stays pending until the first linear
-    # layer takes it into its kernel: (x / s) @ W == x @ (W / s), for Dense and the
-    # convolutions alike (zero padding commutes with it), one pass less over the
-    # batch. A layer that cannot take it divides (a Div node).
-    if scale not in (None, 1.0):
-        x.divisor = scale
-    (output,) = convert_network(graph, network, [x])
+    probas = [
+        _member_probabilities(graph, x, transformer, classifier, input_shape, scale)
+        for transformer, classifier in members
+    ]
+    # soft voting: the mean of the members' probabilities, as VotingClassifier
+    output = probas[0] if len(probas) == 1 else graph.node("Mean", probas)
+    classifier = estimator if len(members) > 1 else classifier
     n_classes = len(classifier.classes_)
-    if output.shape != (n_classes,):
-        raise ValueError(
-            f"the network {network.name!r} outputs samples of shape {output.shape}; "
-            f"a classifier of {n_classes} classes must output (n_samples, "
-            f"{n_classes}) probabilities (a softmax layer of {n_classes} units)"
-        )
-    proba = graph.rename(graph.keras_order(output), PROBABILITIES)
+    proba = graph.rename(output, PROBABILITIES)
     classes = np.asarray(classifier.classes_)
     index = graph.node("ArgMax", [proba], axis=1, keepdims=0)
     label = graph.node(
@@ -120,7 +106,7 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
             PROBABILITIES, onnx.TensorProto.FLOAT, ["N", n_classes]
         ),
     ]
-    family = type(classifier).__name__
+    family = _family(estimator, members)
     onnx_graph = onnx.helper.make_graph(
         graph.nodes,
         name or family,
@@ -145,8 +131,7 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
         model,
         _metadata(
             estimator,
-            classifier,
-            transformer,
+            members,
             scale,
             image_shape,
             input_shape,
@@ -157,13 +142,13 @@ def to_onnx(estimator, *, input_dtype="float32", name=None):
     return model
 
 
-def _metadata(
-    estimator, classifier, transformer, scale, image_shape, input_shape, input_dtype
-):
+def _metadata(estimator, members, scale, image_shape, input_shape, input_dtype):
     """What :class:`OnnxClassifier` reads back from the file, as a dict."""
+    transformer, classifier = members[0]
     classes = np.asarray(classifier.classes_)
     return {
-        "family": type(classifier).__name__,
+        "family": _family(estimator, members),
+        "members": [type(c).__name__ for _, c in members],
         "transformer": None if transformer is None else type(transformer).__name__,
         "scale": scale,
         "image_shape": None if image_shape is None else list(image_shape),
@@ -207,8 +192,11 @@ def export_onnx(estimator, path, *, input_dtype="float32", name=None):
         :class:`~skmnist.models.BaseKerasClassifier` whose network is made of
         the layers listed in the Notes), as :func:`skmnist.make_mnist_pipeline`
         makes; a fitted classifier alone (the graph then takes what the
-        classifier takes: float32 features, no scaling); or a fitted search whose
-        ``best_estimator_`` is one of those.
+        classifier takes: float32 features, no scaling); a fitted search whose
+        ``best_estimator_`` is one of those; or a fitted soft-voting
+        ``VotingClassifier`` of such pipelines with equal weights, fitted on the
+        same images (a search's ``best_ensemble_``): one graph computing every
+        member and the mean of their probabilities.
     path : str or path-like
         Destination file; must end in ``.onnx``. Its folder is created if needed.
     input_dtype : {"float32", "uint8"}, default="float32"
@@ -285,6 +273,89 @@ def export_onnx(estimator, path, *, input_dtype="float32", name=None):
 
 
 # -- the estimator's parts ---------------------------------------------------------
+
+
+def _member_probabilities(graph, x, transformer, classifier, input_shape, scale):
+    """One network's probabilities (Keras's layout) computed from the input ``x``."""
+    network = classifier.model_
+    network_shape = tuple(int(d) for d in _input_shape(network)[1:])
+    if math.prod(network_shape) != math.prod(input_shape):
+        raise ValueError(
+            f"the network takes samples of shape {network_shape} but the pipeline "
+            f"feeds it {input_shape}; only the pipelines of make_mnist_pipeline "
+            "(or a transformer and classifier fitted together) can be exported"
+        )
+    x = _network_input(graph, x, network_shape)
+    # The transformer's division by scale_ stays pending until the first linear
+    # layer takes it into its kernel: (x / s) @ W == x @ (W / s), for Dense and the
+    # convolutions alike (zero padding commutes with it), one pass less over the
+    # batch. A layer that cannot take it divides (a Div node).
+    if scale not in (None, 1.0):
+        x.divisor = scale
+    (output,) = convert_network(graph, network, [x])
+    n_classes = len(classifier.classes_)
+    if output.shape != (n_classes,):
+        raise ValueError(
+            f"the network {network.name!r} outputs samples of shape {output.shape}; "
+            f"a classifier of {n_classes} classes must output (n_samples, "
+            f"{n_classes}) probabilities (a softmax layer of {n_classes} units)"
+        )
+    return graph.keras_order(output)
+
+
+def _family(estimator, members):
+    if len(members) == 1:
+        return type(members[0][1]).__name__
+    return type(estimator).__name__
+
+
+def _members(estimator):
+    """``[(transformer or None, classifier), ...]``: one for a pipeline, classifier
+    or search; one per voter of a soft-voting ensemble (such as a search's
+    ``best_ensemble_``), whose pipelines must take the same images alike."""
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.utils.validation import check_is_fitted
+
+    if not isinstance(estimator, VotingClassifier):
+        return [_split(estimator)]
+    if estimator.voting != "soft":
+        raise ValueError(
+            "cannot export a VotingClassifier with voting='hard': the ONNX export "
+            "averages the members' probabilities, as voting='soft' does"
+        )
+    if estimator.weights is not None:
+        raise ValueError(
+            f"cannot export a VotingClassifier with weights={estimator.weights!r}: "
+            "the ONNX export averages its members alike (weights=None)"
+        )
+    check_is_fitted(estimator)
+    # a FrozenEstimator (how best_ensemble_ holds its refitted pipelines) exports
+    # the estimator it wraps
+    members = [
+        _split(getattr(voter, "estimator", voter)) for voter in estimator.estimators_
+    ]
+    first, classes = members[0], np.asarray(estimator.classes_)
+    for transformer, classifier in members:
+        same_input = (transformer is None) == (first[0] is None) and (
+            transformer is None
+            or (
+                tuple(transformer.image_shape_) == tuple(first[0].image_shape_)
+                and float(transformer.scale_) == float(first[0].scale_)
+            )
+        )
+        if not same_input:
+            raise ValueError(
+                "cannot export this VotingClassifier as one graph: its members take "
+                "different inputs (image shape or pixel scale); every member must "
+                "be fitted on the same images"
+            )
+        if not np.array_equal(np.asarray(classifier.classes_), classes):
+            raise ValueError(
+                f"cannot export this VotingClassifier: a member's classes "
+                f"{np.asarray(classifier.classes_).tolist()} differ from the "
+                f"ensemble's {classes.tolist()}"
+            )
+    return members
 
 
 def _split(estimator):

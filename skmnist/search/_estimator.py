@@ -190,6 +190,15 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         ``False``: then no ``best_*`` attributes. A callable takes
         ``cv_results_`` and returns the index of the best row, as in
         ``GridSearchCV`` (no ``best_score_`` then).
+    ensemble : int or None, default=None
+        Also keep the refitted networks of the ``ensemble`` best complete trials
+        (``best_estimator_`` first, then the next ranks of the refit scorer, each
+        set of parameters once) as one soft-voting classifier,
+        ``best_ensemble_``: each is refitted on all of ``X`` after the search,
+        so the refits take about ``ensemble`` times one refit. Needs ``refit``.
+        ``None`` or 1: no ensemble. ``predict`` and ``score`` stay the single
+        best estimator's; export the ensemble with
+        :func:`skmnist.onnx.export_onnx` as one graph.
     error_score : "raise" or float, default=np.nan
         If a trial's fit (or scoring) fails: ``"raise"`` re-raises; a number
         warns with a :class:`~sklearn.exceptions.FitFailedWarning`, and the
@@ -251,6 +260,13 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         Number of validation splits (1 for a hold-out split).
     refit_time_ : float
         Seconds spent refitting the best estimator.
+    best_ensemble_ : sklearn.ensemble.VotingClassifier
+        With ``ensemble``: the refitted estimators of the best complete trials
+        (each in a :class:`~sklearn.frozen.FrozenEstimator`, named
+        ``"trial_<number>"``), soft voting: the mean of their probabilities.
+        Fewer than ``ensemble`` if fewer trials completed (with a warning).
+    ensemble_refit_time_ : float
+        Seconds spent refitting the ensemble's other members.
     scorer_ : callable or dict
         The scorer used for validation and by ``score``; for several scorers
         (a list, tuple or dict ``scoring``), the dict ``{name: scorer}``, as
@@ -381,6 +397,7 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         "study_name": [str, None],
         "timeout": [Interval(Real, 0, None, closed="neither"), None],
         "refit": ["boolean", str, callable],
+        "ensemble": [Interval(Integral, 1, None, closed="left"), None],
         "error_score": [StrOptions({"raise"}), Real],
         "return_train_score": ["boolean"],
         "random_state": ["random_state"],
@@ -403,6 +420,7 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         study_name=None,
         timeout=None,
         refit=True,
+        ensemble=None,
         error_score=np.nan,
         return_train_score=False,
         random_state=None,
@@ -421,6 +439,7 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         self.study_name = study_name
         self.timeout = timeout
         self.refit = refit
+        self.ensemble = ensemble
         self.error_score = error_score
         self.return_train_score = return_train_score
         self.random_state = random_state
@@ -479,6 +498,12 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
             n_trials = 10 if self.timeout is None else None
         if n_trials is None and self.timeout is None:
             raise ValueError("set n_trials or timeout, or the search never ends.")
+        if (self.ensemble or 1) > 1 and not self.refit:
+            raise ValueError(
+                f"ensemble={self.ensemble} keeps the refitted networks of the best "
+                "trials, but refit=False refits none; set refit (to the scorer "
+                "that ranks them) or leave ensemble=None"
+            )
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         X, y = indexable(X, y)
         final_name, final = _final_step(self.estimator)
@@ -534,8 +559,51 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
                 self.best_estimator_.fit(X, y, **routed.estimator.fit)
                 refit.call_on_fit_task_end(estimator=self, X=X, y=y)
             self.refit_time_ = time.perf_counter() - start
+            if (self.ensemble or 1) > 1:
+                start = time.perf_counter()
+                self.best_ensemble_ = self._fit_ensemble(X, y, routed.estimator.fit)
+                self.ensemble_refit_time_ = time.perf_counter() - start
         root.call_on_fit_task_end(estimator=self, X=X, y=y)
         return self
+
+    def _fit_ensemble(self, X, y, fit_params):
+        """The soft vote of the best estimator and the next best complete trials'
+        estimators, each refitted on all of ``X``."""
+        from sklearn.ensemble import VotingClassifier
+        from sklearn.frozen import FrozenEstimator
+
+        results = self.cv_results_
+        ranks = results[f"rank_test_{self._metric}"]
+        complete = np.flatnonzero(results["state"] == "COMPLETE")
+        order = [self.best_index_] + [
+            i for i in complete[np.argsort(ranks[complete], kind="stable")]
+        ]
+        chosen, seen = [], set()
+        for index in order:
+            key = repr(sorted(results["params"][index].items()))
+            if key not in seen:  # a retried or repeated trial: its first row
+                seen.add(key)
+                chosen.append(index)
+            if len(chosen) == self.ensemble:
+                break
+        if len(chosen) < self.ensemble:
+            warnings.warn(
+                f"ensemble={self.ensemble}, but only {len(chosen)} complete trials "
+                f"with distinct parameters: best_ensemble_ has {len(chosen)} "
+                "members; run more trials for more",
+                UserWarning,
+                stacklevel=3,
+            )
+        members = [self.best_estimator_]
+        for index in chosen[1:]:
+            member = clone(self.estimator).set_params(**results["params"][index])
+            members.append(member.fit(X, y, **fit_params))
+        voters = [
+            (f"trial_{results['trial_number'][index]}", FrozenEstimator(member))
+            for index, member in zip(chosen, members, strict=True)
+        ]
+        # frozen: fit trains nothing, it only learns the labels (le_, classes_)
+        return VotingClassifier(voters, voting="soft").fit(X, y)
 
     def _routed_params(self, params):
         """``params`` routed to the estimator's fit, the scorers and the splitter.
