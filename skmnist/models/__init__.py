@@ -9,7 +9,7 @@
 
 ``FAMILIES`` (``_registry.py``) declares every family once: its name, estimator,
 image step, search space, command-line option and exports; ``PRESETS`` the named
-training recipes of the families (``cnn-fast``, ``cnn-strong``).
+training recipes of the families (``cnn-fast``, ``cnn-strong``, ``mlp-strong``).
 
 Names load lazily (PEP 562): importing this package does not import TensorFlow.
 """

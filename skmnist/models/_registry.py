@@ -165,6 +165,20 @@ PRESETS = {
             ),
             summary="the most accurate recipe in 5 minutes of 2 CPU cores",
         ),
+        Preset(
+            name="mlp-strong",
+            family="mlp",
+            params=(
+                ("hidden_layer_sizes", (1024, 1024)),
+                ("learning_rate", 0.002),
+                ("learning_rate_schedule", "one-cycle"),
+                ("shift_range", 2.0),
+                ("rotation_range", 10.0),
+                ("zoom_range", 0.1),
+                ("epochs", 30),
+            ),
+            summary="a dense network past 99% MNIST test accuracy in 5 minutes",
+        ),
     )
 }
 

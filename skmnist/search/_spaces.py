@@ -258,7 +258,8 @@ def auto_search_space(trial, *, prefix="classifier__", families=None, max_layers
     """Sample a network family, then its parameters: a search across families.
 
     The first choice is the family, ``"mlp"``, ``"cnn"`` or one of their presets
-    (``skmnist.models.PRESETS``: ``"cnn-fast"``, ``"cnn-strong"``); then that
+    (``skmnist.models.PRESETS``: ``"cnn-fast"``, ``"cnn-strong"``,
+    ``"mlp-strong"``); then that
     family's own conditional space:
     :func:`mlp_search_space` or :func:`cnn_search_space`, and for a preset its
     parameters with the learning rate (a third to three times the preset's) and,
