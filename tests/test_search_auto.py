@@ -121,3 +121,27 @@ def test_auto_is_a_model_for_search_only(capsys):
         main(["search", "--help"])
     # argparse wraps the help to the terminal: compare words
     assert "auto, every family and preset" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("max_epochs, trained", [(5, 3), (2, 2)])
+def test_a_preset_trial_trains_its_own_epochs_up_to_max_epochs(
+    digits, max_epochs, trained
+):
+    # cnn-fast's one-cycle schedule spans its 3 epochs: past them a trial would
+    # train on at the schedule's final, tiny rate
+    X, y = digits
+    space = functools.partial(auto_search_space, families=["cnn-fast"])
+    search = PrunedSearchCV(
+        make_mnist_pipeline("auto", random_state=0),
+        space,
+        n_trials=1,
+        cv=2,
+        max_epochs=max_epochs,
+        try_estimator_first=False,
+        pruner=optuna.pruners.NopPruner(),
+        refit=False,
+        random_state=0,
+    ).fit(X, y)
+    assert PRESETS["cnn-fast"].estimator_params()["epochs"] == 3
+    assert search.cv_results_["n_epochs"].tolist() == [trained]
+    assert search.best_params_["classifier__epochs"] <= trained

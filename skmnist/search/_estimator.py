@@ -138,7 +138,8 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         trial gets. ``None`` means three times the estimator's ``epochs``
         (30 for the default pipeline), room for the search to find that
         longer training pays. A space that sets the final step's ``epochs``
-        overrides it for its trials.
+        (a preset of :func:`skmnist.auto_search_space`) sets them for its
+        trials, up to ``max_epochs``.
     try_estimator_first : bool, default=True
         Run the estimator's own parameters (those the space would set) as the
         first trial of a new study, unsampled and never pruned, so that
@@ -958,7 +959,7 @@ class _TrialRunner:
         self.n_run += 1
         is_start = bool(trial.user_attrs.get(START_ATTR))
         estimator, params = self._sample(trial, is_start)
-        n_epochs = params.get(self.epochs_key, self.max_epochs)
+        n_epochs = min(params.get(self.epochs_key, self.max_epochs), self.max_epochs)
         task = _TrialTasks(self.callback_ctx, self.search, len(self.splits), n_epochs)
         try:
             return self._run(trial, is_start, estimator, params, n_epochs, task)

@@ -266,8 +266,10 @@ def auto_search_space(trial, *, prefix="classifier__", families=None, max_layers
     if it augments, the strength of its augmentation (0.5 to 1.5 times its
     shifts, rotations and zooms) sampled around them. Each family's Optuna
     parameters carry its name (``"cnn_dropout"``, ``"mlp_n_layers"``...), so the
-    sampler learns each family's space apart. The number of epochs is left to
-    the search, as in the other spaces.
+    sampler learns each family's space apart. A preset's trials train its own
+    epochs, the length of its learning-rate schedule (up to the search's
+    ``max_epochs``); the families' epochs are left to the search, as in the
+    other spaces.
 
     The estimator searched must switch families with ``set_params(family=...)``:
     ``make_mnist_pipeline(model="auto")`` (a
@@ -341,8 +343,8 @@ _AUGMENTATION = ("shift_range", "rotation_range", "zoom_range")
 
 def _preset_space(trial, params, prefix):
     """A preset's parameters, the learning rate and augmentation sampled around
-    its own; its epochs left to the search."""
-    params.pop("epochs", None)
+    its own. Its epochs stay: they are its schedule's length, and a trial
+    trained past them would train on at the schedule's final, tiny rate."""
     rate = params["learning_rate"]
     params["learning_rate"] = trial.suggest_float(
         "learning_rate", rate / 3, rate * 3, log=True
