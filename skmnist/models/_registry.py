@@ -137,9 +137,10 @@ PRESETS = {
             name="cnn-fast",
             family="cnn",
             params=(
+                # no batch normalisation: on these CPUs it doubled the epoch
+                # (9.8 s against 4.7 s) for 0.05 points
                 ("filters", (16, 32)),
                 ("kernel_size", 5),
-                ("batch_normalization", True),
                 ("dropout", 0.25),
                 ("learning_rate", 0.005),
                 ("learning_rate_schedule", "one-cycle"),
