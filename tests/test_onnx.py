@@ -183,6 +183,15 @@ def test_cnn_with_batch_normalization_is_exported_folded(tmp_path):
     np.testing.assert_array_equal(clf.predict(images), pipe.predict(images))
 
 
+def test_cnn_with_same_padding_is_exported(tmp_path):
+    pipe, images = _digits(model="cnn", filters=(4, 8), padding="same")
+    clf = OnnxClassifier(export_onnx(pipe, tmp_path / "same.onnx"))
+    np.testing.assert_allclose(
+        clf.predict_proba(images), pipe.predict_proba(images), atol=1e-5
+    )
+    np.testing.assert_array_equal(clf.predict(images), pipe.predict(images))
+
+
 def test_string_labels_survive_the_export(tmp_path):
     names = np.array(
         ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]

@@ -183,6 +183,23 @@ def test_batch_normalization_blocks_train_and_predict(digits):
     assert cnn(filters=(4, 8)).fit(X, y).model_.get_layer("conv_1").bias is not None
 
 
+def test_same_padding_keeps_the_image_size_through_the_convolutions(digits):
+    X, y = digits  # 8 x 8 images
+    fit = dict(filters=(4, 8), epochs=5, batch_size=32, learning_rate=0.01)
+    same = cnn(padding="same", **fit).fit(X, y)
+    valid = cnn(**fit).fit(X, y)
+
+    def conv_sizes(clf):
+        return [
+            tuple(clf.model_.get_layer(f"conv_{i}").output.shape[1:3]) for i in (1, 2)
+        ]
+
+    assert conv_sizes(same) == [(8, 8), (4, 4)]  # only the pooling shrinks it
+    assert conv_sizes(valid) == [(6, 6), (1, 1)]  # 8 -> 6 -> 3 -> 1
+    assert same.model_.count_params() > valid.model_.count_params()
+    assert same.score(X, y) > 0.5
+
+
 # -- parameters --------------------------------------------------------------------
 @pytest.mark.parametrize(
     "params",
@@ -193,6 +210,7 @@ def test_batch_normalization_blocks_train_and_predict(digits):
         {"label_smoothing": 1.0},
         {"learning_rate_schedule": "linear"},
         {"batch_normalization": "yes"},
+        {"padding": "full"},
         {"weight_decay": -0.1},
         {"dtype_policy": "mixed_float16"},
     ],

@@ -4,7 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from skmnist._compat import Interval
+from skmnist._compat import Interval, StrOptions
 from skmnist._images import square_image_shape
 from skmnist._network import layer_seeds
 from skmnist.models._base import BaseKerasClassifier
@@ -47,6 +47,12 @@ class KerasCNNClassifier(BaseKerasClassifier):
         recipe. Its moving statistics are updated by training batches only
         (``partial_fit`` included) and used at prediction and validation; the
         ONNX export folds it into the convolution.
+    padding : {"valid", "same"}, default="valid"
+        Padding of every convolution. ``"valid"`` (Keras's example) shrinks the
+        image by ``kernel_size - 1`` at each block; ``"same"`` pads it so that
+        only the pooling shrinks it (28 -> 14 -> 7 at the defaults), keeping
+        more of the image for the layers after: at the cost of larger feature
+        maps, it pays on textured images such as Fashion-MNIST's.
     {shared_parameters}
 
     Attributes
@@ -78,11 +84,14 @@ class KerasCNNClassifier(BaseKerasClassifier):
     as a ``1 x n_features`` strip otherwise. The reshaping is a view, never a
     copy. Predictions need samples that map to the same image shape as at fit.
 
-    **Small images.** Each convolution and pooling layer uses ``"valid"``
-    padding, as Keras's example does, when the image reaching it is at least as
-    large as its window in both directions, and ``"same"`` padding otherwise, so
-    even a 1 x 2 image goes through every block without shrinking to nothing.
+    **Small images.** With ``padding="valid"`` (the default), each convolution
+    and pooling layer uses ``"valid"`` padding, as Keras's example does, when the
+    image reaching it is at least as large as its window in both directions, and
+    ``"same"`` padding otherwise, so even a 1 x 2 image goes through every block
+    without shrinking to nothing.
     On 28 x 28 images every layer is ``"valid"``: 28 -> 26 -> 13 -> 11 -> 5.
+    With ``padding="same"`` the convolutions keep the size and the pooling
+    layers follow the same rule: 28 -> 28 -> 14 -> 14 -> 7.
 
     **Choosing a family.** The convolutional network reaches about 99% test
     accuracy on MNIST where the dense one reaches about 98%, with a tenth of the
@@ -116,6 +125,7 @@ class KerasCNNClassifier(BaseKerasClassifier):
         "dense_units": [Interval(Integral, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_normalization": ["boolean"],
+        "padding": [StrOptions({"valid", "same"})],
     }
 
     _layer_size_params = {"filters": ("filters of each convolution block", (32, 64))}
@@ -132,6 +142,7 @@ class KerasCNNClassifier(BaseKerasClassifier):
         dense_units=0,
         dropout=0.5,
         batch_normalization=False,
+        padding="valid",
         optimizer="adam",
         learning_rate=0.001,
         momentum=0.9,
@@ -162,6 +173,7 @@ class KerasCNNClassifier(BaseKerasClassifier):
         self.dense_units = dense_units
         self.dropout = dropout
         self.batch_normalization = batch_normalization
+        self.padding = padding
         super().__init__(
             optimizer=optimizer,
             learning_rate=learning_rate,
@@ -212,6 +224,7 @@ class KerasCNNClassifier(BaseKerasClassifier):
             dense_units=int(self.dense_units),
             dropout=float(self.dropout),
             batch_normalization=bool(self.batch_normalization),
+            padding=self.padding,
             seed=seed,
         )
 
@@ -279,14 +292,17 @@ def build_cnn(
     seed=0,
     name=None,
     batch_normalization=False,
+    padding="valid",
 ):
     """Return the uncompiled convolutional network.
 
     ``Conv2D(f, kernel_size, relu) -> MaxPooling2D(pool_size)`` for every ``f`` in
     ``filters``, then ``Flatten``, ``Dense(dense_units, relu)`` if
     ``dense_units > 0``, ``Dropout(dropout)`` if ``dropout > 0``, and a
-    ``Dense(n_classes)`` softmax output. Each layer's padding is ``"valid"`` when
-    the image reaching it is at least as large as its window, else ``"same"``.
+    ``Dense(n_classes)`` softmax output. Each convolution's padding is
+    ``padding``; with ``"valid"``, and for every pooling layer, it is ``"valid"``
+    when the image reaching the layer is at least as large as its window, else
+    ``"same"``.
     At the defaults on 28 x 28 x 1 images this is Keras's "simple MNIST convnet":
     34,826 parameters.
 
@@ -314,6 +330,9 @@ def build_cnn(
         Normalise each convolution's output over the batch: ``Conv2D`` (no
         bias, the normalisation's offset replaces it) ``-> BatchNormalization
         -> ReLU`` in every block. Exported to ONNX folded into the convolution.
+    padding : {"valid", "same"}, default="valid"
+        Padding of the convolutions: ``"same"`` keeps their output the size of
+        their input.
 
     Returns
     -------
@@ -326,6 +345,8 @@ def build_cnn(
     34826
     >>> build_cnn((1, 2, 1), 3, seed=0).output_shape
     (None, 3)
+    >>> build_cnn((28, 28, 1), 10, padding="same").get_layer("pool_2").output.shape
+    (None, 7, 7, 64)
     """
     import keras
 
@@ -337,10 +358,11 @@ def build_cnn(
     def glorot():
         return keras.initializers.GlorotUniform(seed=next(seeds))
 
+    padding_rule = padding
     layers = [keras.Input(shape=shape, name="pixels")]
     size = shape[:2]
     for i, n_filters in enumerate(filters):
-        padding = _padding(size, kernel_size)
+        padding = "same" if padding_rule == "same" else _padding(size, kernel_size)
         layers.append(
             keras.layers.Conv2D(
                 n_filters,
