@@ -152,15 +152,18 @@ PRESETS = {
             name="cnn-strong",
             family="cnn",
             params=(
+                # chosen on both MNIST and Fashion-MNIST: "same" padding and a
+                # dense layer for clothing's textures; shifts only (rotations and
+                # zooms cost clothing 0.3-1 point); no batch normalisation (it
+                # doubled the epoch on these CPUs and bought nothing here)
                 ("filters", (32, 64)),
-                ("kernel_size", 5),
-                ("batch_normalization", True),
+                ("kernel_size", 3),
+                ("padding", "same"),
+                ("dense_units", 256),
                 ("dropout", 0.25),
                 ("learning_rate", 0.003),
                 ("learning_rate_schedule", "one-cycle"),
                 ("shift_range", 2.0),
-                ("rotation_range", 10.0),
-                ("zoom_range", 0.1),
                 ("label_smoothing", 0.1),
                 ("epochs", 15),
             ),
