@@ -7,8 +7,9 @@ space across families (``--space auto``, issue 21):
 - ``pruned``: ``PrunedSearchCV(make_mnist_pipeline(random_state=0),
   skmnist.mlp_search_space, timeout=BUDGET, random_state=0)`` -- with ``--space
   auto``, ``make_mnist_pipeline(model="auto", random_state=0)`` and
-  ``skmnist.auto_search_space`` -- everything else at its defaults, as a user
-  would run it;
+  ``skmnist.auto_search_space``, started from ``cnn-strong`` with trials of up to
+  30 epochs as ``skmnist search --model auto`` runs it -- everything else at its
+  defaults, as a user would run it;
 - ``randomized``: scikit-learn's ``RandomizedSearchCV``, drawing one candidate at a
   time while time remains (its ``_run_search`` extension point);
 - ``halving``: scikit-learn's ``HalvingRandomSearchCV`` with epochs as the resource
@@ -88,7 +89,14 @@ HALVING_FILL = 0.9  # share of the budget the halving schedule is sized to fill
 # space -> {budget (s): test accuracy PrunedSearchCV needs}
 GOALS = {"mlp": {600: 0.983, 1200: 0.984}, "auto": {600: 0.995, 1200: 0.996}}
 # auto_search_space's families: the built-in families, then their presets
-AUTO_FAMILIES = ("mlp", "cnn", "cnn-fast", "cnn-strong", "mlp-strong")
+AUTO_FAMILIES = (
+    "mlp",
+    "cnn",
+    "cnn-fast",
+    "cnn-strong",
+    "cnn-strong-bf16",
+    "mlp-strong",
+)
 
 # Each space, flat: (name, kind, low, high, log) or (name, "categorical", choices).
 # Parameters the candidate does not use (units of layers beyond n_layers, the
@@ -126,6 +134,8 @@ SPACES = {
         ("cnn_fast_learning_rate", "float", 5e-3 / 3, 1.5e-2, True),
         ("cnn_strong_learning_rate", "float", 1e-3, 9e-3, True),
         ("cnn_strong_augmentation", "float", 0.5, 1.5, False),
+        ("cnn_strong_bf16_learning_rate", "float", 1e-3, 9e-3, True),
+        ("cnn_strong_bf16_augmentation", "float", 0.5, 1.5, False),
         ("mlp_strong_learning_rate", "float", 2e-3 / 3, 6e-3, True),
         ("mlp_strong_augmentation", "float", 0.5, 1.5, False),
         ("epochs", "int", 1, MAX_EPOCHS, False),  # the resource of halving, not drawn
@@ -148,6 +158,7 @@ TYPICAL = {
         {"family": "cnn", **_TYPICAL_CNN, "cnn_kernel_size": 5, "cnn_batch_size": 256},
         {"family": "cnn-fast"},
         {"family": "cnn-strong"},
+        {"family": "cnn-strong-bf16"},
         {"family": "mlp-strong"},
     ),
 }
@@ -350,6 +361,8 @@ class FlatAuto(_FlatNetwork):
         cnn_fast_learning_rate=5e-3,
         cnn_strong_learning_rate=3e-3,
         cnn_strong_augmentation=1.0,
+        cnn_strong_bf16_learning_rate=3e-3,
+        cnn_strong_bf16_augmentation=1.0,
         mlp_strong_learning_rate=2e-3,
         mlp_strong_augmentation=1.0,
         epochs=10,
@@ -372,6 +385,8 @@ class FlatAuto(_FlatNetwork):
         self.cnn_fast_learning_rate = cnn_fast_learning_rate
         self.cnn_strong_learning_rate = cnn_strong_learning_rate
         self.cnn_strong_augmentation = cnn_strong_augmentation
+        self.cnn_strong_bf16_learning_rate = cnn_strong_bf16_learning_rate
+        self.cnn_strong_bf16_augmentation = cnn_strong_bf16_augmentation
         self.mlp_strong_learning_rate = mlp_strong_learning_rate
         self.mlp_strong_augmentation = mlp_strong_augmentation
         self.epochs = epochs
@@ -386,12 +401,13 @@ class FlatAuto(_FlatNetwork):
             optuna_name(name): _jsonable(value)
             for name, value in self.get_params().items()
         }
-        return make_mnist_pipeline(model="auto").set_params(
+        params = {
             **auto_search_space(FixedTrial(values)),
             # the epochs trained, in place of a preset's own
-            classifier__epochs=int(self.epochs),
-            classifier__random_state=self.random_state,
-        )
+            "classifier__epochs": int(self.epochs),
+            "classifier__random_state": self.random_state,
+        }
+        return make_mnist_pipeline(model="auto").set_params(**params)
 
 
 FLAT = {"mlp": FlatMLP, "auto": FlatAuto}
@@ -543,11 +559,19 @@ def run_pruned(X, y, split, budget, space, folds=None):
         "mlp": ("mlp", mlp_search_space),
         "auto": ("auto", auto_search_space),
     }[space]
+    estimator = make_mnist_pipeline(model=model, random_state=SEED)
+    max_epochs = None  # PrunedSearchCV's default: 3 x the dense network's 10
+    if space == "auto":
+        # as `skmnist search --model auto` runs it: the start trial is the best
+        # preset, every trial bounded by 3 x the dense network's 10 epochs
+        max_epochs = 3 * estimator[-1].epochs
+        estimator.set_params(family=PRESET)
     search = PrunedSearchCV(
-        make_mnist_pipeline(model=model, random_state=SEED),
+        estimator,
         distributions,
         cv=cv,
         timeout=budget,
+        max_epochs=max_epochs,
         random_state=SEED,
     )
     start = time.monotonic()

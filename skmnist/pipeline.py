@@ -30,7 +30,8 @@ def make_mnist_pipeline(model="mlp", **params):
     - ``model="cnn"``: ``Pipeline([("reshape", ImageReshaper()),
       ("classifier", KerasCNNClassifier(**params))])``, which keeps each image's
       two dimensions;
-    - ``model="cnn-fast"``, ``"cnn-strong"`` or ``"mlp-strong"``: a named
+    - ``model="cnn-fast"``, ``"cnn-strong"``, ``"cnn-strong-bf16"`` or
+      ``"mlp-strong"``: a named
       training recipe (``skmnist.models.PRESETS``), the family's pipeline with
       the recipe's parameters; ``params`` given as well win over them;
     - ``model="auto"``: a :class:`~skmnist.pipeline.FamilyPipeline`, steps
@@ -61,8 +62,8 @@ def make_mnist_pipeline(model="mlp", **params):
 
     Parameters
     ----------
-    model : {"mlp", "cnn", "cnn-fast", "cnn-strong", "mlp-strong", "auto"}, \
-callable or keras.Model, default="mlp"
+    model : {"mlp", "cnn", "cnn-fast", "cnn-strong", "cnn-strong-bf16", \
+"mlp-strong", "auto"}, callable or keras.Model, default="mlp"
         The network family, a named recipe of one, or your own network.
     **params : dict
         Parameters of the classifier (:class:`skmnist.KerasMLPClassifier`,

@@ -867,3 +867,56 @@ def test_default_pruner_halves_in_the_first_third_of_training_only():
     assert run(plain, bad) == 6
     assert run(study, late_drop) is None  # past a third of 30 epochs: never pruned
     assert run(plain, late_drop) == 18  # plain halving: after 19 epochs of 30
+
+
+def test_no_trial_may_take_more_than_half_the_budget(small, monkeypatch, capfd):
+    # Each epoch made to last about 1 s: a trial's 38 epochs left fit in the
+    # time left of 80 s, but would take it past half of them (40 s), so it is
+    # pruned after its second epoch.
+    import skmnist.search._estimator as estimator_module
+
+    train_epoch = estimator_module._train_epoch
+
+    def slow_epoch(*args, **kwargs):
+        time.sleep(1.0)
+        return train_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(estimator_module, "_train_epoch", slow_epoch)
+    X, y = small
+    storage = optuna.storages.InMemoryStorage()
+    search = PrunedSearchCV(
+        tiny_pipeline(),
+        DROPOUT_SPACE,
+        n_trials=2,
+        timeout=80.0,
+        max_epochs=40,
+        cv=2,
+        pruner=optuna.pruners.NopPruner(),
+        try_estimator_first=False,
+        refit=False,
+        storage=storage,
+        study_name="t",
+        verbose=1,
+    )
+    with pytest.raises(ValueError, match=r"no trial .* completed \(2 pruned\)"):
+        search.fit(X, y)
+    trials = optuna.load_study(study_name="t", storage=storage).trials
+    assert [len(trial.intermediate_values) for trial in trials] == [2, 2]
+    assert capfd.readouterr().out.count("pruned: it would take") == 2
+
+
+def test_the_start_trial_of_a_scheduled_network_trains_its_schedule(small):
+    # its one-cycle schedule spans its own 2 epochs: max_epochs=6 would train it
+    # 4 epochs at the schedule's final, tiny rate
+    X, y = small
+    pipe = tiny_pipeline(learning_rate_schedule="one-cycle", epochs=2)
+    search = PrunedSearchCV(
+        pipe, DROPOUT_SPACE, n_trials=1, max_epochs=6, cv=2, refit=False
+    ).fit(X, y)
+    assert search.cv_results_["n_epochs"].tolist() == [2]
+    # a constant rate has no such length: the search trains up to max_epochs
+    search = PrunedSearchCV(
+        tiny_pipeline(epochs=2), DROPOUT_SPACE, n_trials=1, max_epochs=3, cv=2,
+        refit=False,
+    ).fit(X, y)  # fmt: skip
+    assert search.cv_results_["n_epochs"].tolist() == [3]

@@ -103,7 +103,7 @@ def test_cli_search_model_auto(capsys):
     status = main(
         [
             "search", "--model", "auto", "--n-trials", "2", "--subset", "300",
-            "--cv", "2", "--epochs", "1", "--random-state", "0", "--quiet",
+            "--cv", "2", "--epochs", "1", "--random-state", "0",
             "--set", "classifier__batch_size=128",
         ]
     )  # fmt: skip
@@ -111,6 +111,30 @@ def test_cli_search_model_auto(capsys):
     assert status == 0
     assert "searching every family and preset on 300 images: up to 2 trials" in out
     assert "  family = " in out
+    start = [line for line in out.splitlines() if "(the estimator as given)" in line]
+    assert len(start) == 1 and "family='cnn-strong'" in start[0]
+
+
+def test_cli_search_model_auto_starts_from_the_strongest_recipe(monkeypatch, capsys):
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_fit(self, X, y):
+        seen.update(self.get_params(deep=False))
+        raise Stop("stop before training")
+
+    monkeypatch.setattr(PrunedSearchCV, "fit", fake_fit)
+    with pytest.raises(Stop):
+        main(["search", "--model", "auto", "--subset", "300", "--random-state", "0"])
+    given = seen["estimator"]
+    assert given.family == "cnn-strong" and seen["try_estimator_first"] is True
+    assert given[-1].get_params()["padding"] == "same"  # the preset's own network
+    assert given[-1].random_state == 0
+    # every trial's bound stays 3 x the dense network's 10 epochs, not 3 x 15
+    assert seen["max_epochs"] == 30
+    assert "trials of up to 30 epochs" in capsys.readouterr().out
 
 
 def test_auto_is_a_model_for_search_only(capsys):

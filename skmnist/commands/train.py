@@ -3,9 +3,9 @@ it; --dataset picks Fashion-MNIST, another IDX dataset or a folder of images),
 evaluate it on the test set (accuracy and confusion matrix) and save the fitted
 pipeline. --model picks the network: a family of skmnist.models.FAMILIES (mlp, the
 dense network of the reference notebook; cnn, a small convolutional network), a named
-training recipe of skmnist.models.PRESETS (cnn-fast, cnn-strong, mlp-strong: the
-options given as well win over the recipe's), or your own, MODULE:FUNCTION naming a
-function that builds a keras.Model. Progress is one line
+training recipe of skmnist.models.PRESETS (cnn-fast, cnn-strong, cnn-strong-bf16,
+mlp-strong: the options given as well win over the recipe's), or your own,
+MODULE:FUNCTION naming a function that builds a keras.Model. Progress is one line
 per epoch; --validation adds the loss and accuracy on a validation set to each line
 (--validation test: the official test set, as the reference notebook prints it)."""
 

@@ -9,7 +9,8 @@
 
 ``FAMILIES`` (``_registry.py``) declares every family once: its name, estimator,
 image step, search space, command-line option and exports; ``PRESETS`` the named
-training recipes of the families (``cnn-fast``, ``cnn-strong``, ``mlp-strong``).
+training recipes of the families (``cnn-fast``, ``cnn-strong``,
+``cnn-strong-bf16``, ``mlp-strong``).
 
 Names load lazily (PEP 562): importing this package does not import TensorFlow.
 """

@@ -170,6 +170,28 @@ PRESETS = {
             summary="the most accurate recipe in 5 minutes of 2 CPU cores",
         ),
         Preset(
+            name="cnn-strong-bf16",
+            family="cnn",
+            params=(
+                # cnn-strong in bfloat16 for CPUs with AMX or AVX512-BF16 units:
+                # its epoch is about a third cheaper there, and three more epochs
+                # bought clothing the last tenth of a point (93.07% against
+                # 92.87% over 3 seeds); on other CPUs bfloat16 is emulated, slower
+                ("filters", (32, 64)),
+                ("kernel_size", 3),
+                ("padding", "same"),
+                ("dense_units", 256),
+                ("dropout", 0.25),
+                ("learning_rate", 0.003),
+                ("learning_rate_schedule", "one-cycle"),
+                ("shift_range", 2.0),
+                ("label_smoothing", 0.1),
+                ("dtype_policy", "mixed_bfloat16"),
+                ("epochs", 18),
+            ),
+            summary="cnn-strong in bfloat16, for CPUs with AMX or AVX512-BF16 units",
+        ),
+        Preset(
             name="mlp-strong",
             family="mlp",
             params=(

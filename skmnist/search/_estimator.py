@@ -46,6 +46,7 @@ from skmnist.search._results import (
     BEST_EPOCH_ATTR,
     ERROR_ATTR,
     FIT_TIME_ATTR,
+    PRUNED_ATTR,
     SCORE_TIME_ATTR,
     SCORES_ATTR,
     START_ATTR,
@@ -139,7 +140,11 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
         (30 for the default pipeline), room for the search to find that
         longer training pays. A space that sets the final step's ``epochs``
         (a preset of :func:`skmnist.auto_search_space`) sets them for its
-        trials, up to ``max_epochs``.
+        trials, up to ``max_epochs``. A trial whose network has a
+        learning-rate schedule (``learning_rate_schedule`` other than
+        ``"constant"``) and no ``epochs`` from the space, such as the start
+        trial of a preset, trains its own ``epochs``, the schedule's length:
+        past it the rate stays at the schedule's final, tiny value.
     try_estimator_first : bool, default=True
         Run the estimator's own parameters (those the space would set) as the
         first trial of a new study, unsampled and never pruned, so that
@@ -182,7 +187,11 @@ class PrunedSearchCV(CallbackSupportMixin, MetaEstimatorMixin, BaseEstimator):
     timeout : float or None, default=None
         Wall-clock budget of the trials, in seconds: no trial starts after
         it, and the running trial stops at the end of its current epoch
-        (recorded as pruned). The refit comes after (``refit_time_``).
+        (recorded as pruned). Trials are priced from their second epoch on
+        (the first builds and traces the network): a trial (not the start
+        trial) whose epochs left would not end within the time left, or that
+        would take more than half of ``timeout`` in all, is pruned then, so no
+        slow trial eats the budget. The refit comes after (``refit_time_``).
     refit : bool, str or callable, default=True
         Refit the best parameters on all of ``X`` with a plain ``fit`` (the
         best trial's epochs, no pruning) as ``best_estimator_``; needed by
@@ -959,7 +968,7 @@ class _TrialRunner:
         self.n_run += 1
         is_start = bool(trial.user_attrs.get(START_ATTR))
         estimator, params = self._sample(trial, is_start)
-        n_epochs = min(params.get(self.epochs_key, self.max_epochs), self.max_epochs)
+        n_epochs = self._epochs(estimator, params)
         task = _TrialTasks(self.callback_ctx, self.search, len(self.splits), n_epochs)
         try:
             return self._run(trial, is_start, estimator, params, n_epochs, task)
@@ -967,9 +976,21 @@ class _TrialRunner:
             if task.end():
                 trial.study.stop()  # a callback asked: no further trial
 
-    def _run(self, trial, is_start, estimator, params, n_epochs, task):
-        import optuna
+    def _epochs(self, estimator, params):
+        """The epochs a trial trains at most: the space's ``epochs`` if it sets
+        them, else the length of the candidate's learning-rate schedule if it
+        has one (past it, training goes on at the schedule's final, tiny rate),
+        else ``max_epochs``; never more than ``max_epochs``."""
+        epochs = params.get(self.epochs_key)
+        if epochs is None:
+            own = _final_step(estimator)[1].get_params()
+            if own.get("learning_rate_schedule", "constant") != "constant":
+                epochs = own.get("epochs")
+        return min(epochs or self.max_epochs, self.max_epochs)
 
+    def _run(self, trial, is_start, estimator, params, n_epochs, task):
+
+        began = time.monotonic()
         try:
             folds = [self._start_fold(estimator, *split) for split in self.splits]
         except _SearchError:
@@ -996,20 +1017,33 @@ class _TrialRunner:
             if self.deadline is not None:
                 now, left = time.monotonic(), n_epochs - 1 - epoch
                 if now >= self.deadline:
-                    raise optuna.TrialPruned(f"time budget spent after epoch {epoch}")
+                    raise _pruned(trial, f"time budget spent after epoch {epoch}")
                 # A trial that cannot complete in the time left would only end
                 # pruned at the deadline, having taken the rest of the budget
                 # from cheaper trials (families differ tenfold in cost). The
                 # first epoch is not a measure: it builds and traces the model.
                 late = (now - started) * left > self.deadline - now
                 if epoch >= 1 and late and not is_start:
-                    raise optuna.TrialPruned(
+                    raise _pruned(
+                        trial,
                         f"its {left} epochs left would not end within the budget "
-                        f"(epoch {epoch} took {now - started:.1f} s)"
+                        f"(epoch {epoch} took {now - started:.1f} s)",
+                    )
+                # Nor may one trial take most of the budget, however much is
+                # left: a 10-minute search across families let one plain CNN
+                # spend 371 s of it, and ended below the recipe it never tried.
+                cost = now - began + (now - started) * left
+                heavy = cost > TRIAL_SHARE * self.search.timeout
+                if epoch >= 1 and heavy and not is_start:
+                    raise _pruned(
+                        trial,
+                        f"it would take {cost:.0f} s, more than "
+                        f"{TRIAL_SHARE:.0%} of the {self.search.timeout:g} s budget "
+                        f"(epoch {epoch} took {now - started:.1f} s)",
                     )
             # the estimator as given is never pruned: the search cannot end below it
             if not is_start and trial.should_prune():
-                raise optuna.TrialPruned(f"mean score {mean:.4f} after epoch {epoch}")
+                raise _pruned(trial, f"mean score {mean:.4f} after epoch {epoch}")
         return best
 
     def _sample(self, trial, is_start):
@@ -1313,6 +1347,11 @@ def _final_step(estimator):
     return name, final
 
 
+# With a timeout, no trial but the start trial may take more than this share of
+# it: one trial then cannot eat the budget (a 10-minute search across families
+# let a plain CNN take 371 s and never reached the recipe that wins)
+TRIAL_SHARE = 0.5
+
 # Above this many samples, cv="auto" validates on one hold-out split: on full
 # MNIST a 3-fold trial costs 2.4 times the images of a hold-out trial per epoch.
 _AUTO_HOLDOUT_ABOVE = 10_000
@@ -1322,6 +1361,15 @@ def _holdout_split(fraction, *, classifier):
     """One (stratified for a classifier) hold-out split, the same in every run."""
     splitter = StratifiedShuffleSplit if classifier else ShuffleSplit
     return splitter(n_splits=1, test_size=fraction, random_state=0)
+
+
+def _pruned(trial, why):
+    """Optuna's TrialPruned, with its reason kept on the trial (the progress line
+    and ``study_`` show it; Optuna's own log line does not)."""
+    import optuna
+
+    trial.set_user_attr(PRUNED_ATTR, why)
+    return optuna.TrialPruned(why)
 
 
 def _enqueue_start(optuna, study):

@@ -22,6 +22,7 @@ ERROR_ATTR = "error"  # why the fit failed, with a numeric error_score
 WORKER_ATTR = "worker"  # "host:pid" of the process that ran the trial
 BEST_EPOCH_ATTR = "best_epoch"  # epochs trained at the trial's best score
 START_ATTR = "start"  # True on the trial of the estimator as given (unsampled)
+PRUNED_ATTR = "pruned"  # why the trial was pruned, in words
 
 
 class ProgressPrinter:
@@ -39,10 +40,12 @@ class ProgressPrinter:
             for name, value in params.items()
         )
         start = " (the estimator as given)" if trial.user_attrs.get(START_ATTR) else ""
+        why = trial.user_attrs.get(PRUNED_ATTR)
+        why = f"; pruned: {why}" if why else ""
         print(
             f"[trial {trial.number:>3}] {trial.state.name:<8} score={value} "
             f"epochs={len(trial.intermediate_values)}/{self.n_epochs} "
-            f"{seconds:6.1f}s  {shown}{start}",
+            f"{seconds:6.1f}s  {shown}{start}{why}",
             flush=True,
         )
 

@@ -259,7 +259,7 @@ def auto_search_space(trial, *, prefix="classifier__", families=None, max_layers
 
     The first choice is the family, ``"mlp"``, ``"cnn"`` or one of their presets
     (``skmnist.models.PRESETS``: ``"cnn-fast"``, ``"cnn-strong"``,
-    ``"mlp-strong"``); then that
+    ``"cnn-strong-bf16"``, ``"mlp-strong"``); then that
     family's own conditional space:
     :func:`mlp_search_space` or :func:`cnn_search_space`, and for a preset its
     parameters with the learning rate (a third to three times the preset's) and,
@@ -301,7 +301,8 @@ def auto_search_space(trial, *, prefix="classifier__", families=None, max_layers
     -----
     Trials of the families differ up to tenfold in cost; with a ``timeout``,
     :class:`skmnist.PrunedSearchCV` prunes a trial whose epochs left would not
-    end within the time left (measured from its second epoch on).
+    end within the time left, or that would take more than half of the
+    ``timeout`` (measured from its second epoch on).
 
     Examples
     --------
