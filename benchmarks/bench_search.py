@@ -1238,6 +1238,9 @@ def _params_cell(params):
 
     own = PRESETS[family].estimator_params()
     aug = p.get("augmentation")
+    # a start trial's parameters hold only the names its space sampled first:
+    # the others are the preset's own
+    p = {**own, **p}
     if aug is None and own.get("shift_range"):  # scaled as auto_search_space does
         aug = p["shift_range"] / own["shift_range"]
     return (
@@ -1245,6 +1248,11 @@ def _params_cell(params):
         + ("" if aug is None else f" aug={aug:.2f}")
         + f" ep={p['epochs']}"
     )
+
+
+def _score_cell(score):
+    # None: no finished fit scored (halving's last rung cut by the budget: NaN)
+    return "-" if score is None or score != score else f"{score:.4f}"
 
 
 def _budget_cell(row):
@@ -1286,7 +1294,8 @@ def report(record):
         print(
             f"| {name} | {budget} | {row['search_s']:.0f} "
             f"| {_trials_cell(row)} | {row['epochs_trained']} "
-            f"| {row['best_val_score']:.4f} | {_params_cell(row['best_params'])} "
+            f"| {_score_cell(row['best_val_score'])} "
+            f"| {_params_cell(row['best_params'])} "
             f"| {row['refit_s']:.0f} | {row['test_accuracy']:.4f} | {load} |"
         )
     print()
