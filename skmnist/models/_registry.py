@@ -128,6 +128,22 @@ class Preset:
         return dict(self.params)
 
 
+# cnn-strong's network and training, chosen on both MNIST and Fashion-MNIST:
+# "same" padding and a dense layer for clothing's textures; shifts only
+# (rotations and zooms cost clothing 0.3-1 point); no batch normalisation (it
+# doubled the epoch on these CPUs and bought nothing here)
+_CNN_STRONG = (
+    ("filters", (32, 64)),
+    ("kernel_size", 3),
+    ("padding", "same"),
+    ("dense_units", 256),
+    ("dropout", 0.25),
+    ("learning_rate", 0.003),
+    ("learning_rate_schedule", "one-cycle"),
+    ("shift_range", 2.0),
+    ("label_smoothing", 0.1),
+)
+
 # the named recipes (issue 20), fastest first; the figures are measured by
 # benchmarks/bench_recipes.py (docs/performance.rst)
 PRESETS = {
@@ -151,44 +167,17 @@ PRESETS = {
         Preset(
             name="cnn-strong",
             family="cnn",
-            params=(
-                # chosen on both MNIST and Fashion-MNIST: "same" padding and a
-                # dense layer for clothing's textures; shifts only (rotations and
-                # zooms cost clothing 0.3-1 point); no batch normalisation (it
-                # doubled the epoch on these CPUs and bought nothing here)
-                ("filters", (32, 64)),
-                ("kernel_size", 3),
-                ("padding", "same"),
-                ("dense_units", 256),
-                ("dropout", 0.25),
-                ("learning_rate", 0.003),
-                ("learning_rate_schedule", "one-cycle"),
-                ("shift_range", 2.0),
-                ("label_smoothing", 0.1),
-                ("epochs", 15),
-            ),
+            params=(*_CNN_STRONG, ("epochs", 15)),
             summary="the most accurate recipe in 5 minutes of 2 CPU cores",
         ),
         Preset(
             name="cnn-strong-bf16",
             family="cnn",
-            params=(
-                # cnn-strong in bfloat16 for CPUs with AMX or AVX512-BF16 units:
-                # its epoch is about a third cheaper there, and three more epochs
-                # bought clothing the last tenth of a point (93.07% against
-                # 92.87% over 3 seeds); on other CPUs bfloat16 is emulated, slower
-                ("filters", (32, 64)),
-                ("kernel_size", 3),
-                ("padding", "same"),
-                ("dense_units", 256),
-                ("dropout", 0.25),
-                ("learning_rate", 0.003),
-                ("learning_rate_schedule", "one-cycle"),
-                ("shift_range", 2.0),
-                ("label_smoothing", 0.1),
-                ("dtype_policy", "mixed_bfloat16"),
-                ("epochs", 18),
-            ),
+            # cnn-strong in bfloat16 for CPUs with AMX or AVX512-BF16 units: its
+            # epoch is about a third cheaper there, and three more epochs bought
+            # clothing the last tenth of a point (93.07% against 92.87% over 3
+            # seeds); on other CPUs bfloat16 is emulated, slower
+            params=(*_CNN_STRONG, ("dtype_policy", "mixed_bfloat16"), ("epochs", 18)),
             summary="cnn-strong in bfloat16, for CPUs with AMX or AVX512-BF16 units",
         ),
         Preset(
