@@ -562,10 +562,12 @@ def run_pruned(X, y, split, budget, space, folds=None):
     estimator = make_mnist_pipeline(model=model, random_state=SEED)
     max_epochs = None  # PrunedSearchCV's default: 3 x the dense network's 10
     if space == "auto":
-        # as `skmnist search --model auto` runs it: the start trial is the best
+        from skmnist.commands.search import AUTO_START
+
+        # as `skmnist search --model auto` runs it: the start trial is its
         # preset, every trial bounded by 3 x the dense network's 10 epochs
         max_epochs = 3 * estimator[-1].epochs
-        estimator.set_params(family=PRESET)
+        estimator.set_params(family=AUTO_START)
     search = PrunedSearchCV(
         estimator,
         distributions,

@@ -989,7 +989,6 @@ class _TrialRunner:
         return min(epochs or self.max_epochs, self.max_epochs)
 
     def _run(self, trial, is_start, estimator, params, n_epochs, task):
-
         began = time.monotonic()
         try:
             folds = [self._start_fold(estimator, *split) for split in self.splits]
@@ -1018,33 +1017,35 @@ class _TrialRunner:
                 now, left = time.monotonic(), n_epochs - 1 - epoch
                 if now >= self.deadline:
                     raise _pruned(trial, f"time budget spent after epoch {epoch}")
-                # A trial that cannot complete in the time left would only end
-                # pruned at the deadline, having taken the rest of the budget
-                # from cheaper trials (families differ tenfold in cost). The
-                # first epoch is not a measure: it builds and traces the model.
-                late = (now - started) * left > self.deadline - now
-                if epoch >= 1 and late and not is_start:
-                    raise _pruned(
-                        trial,
-                        f"its {left} epochs left would not end within the budget "
-                        f"(epoch {epoch} took {now - started:.1f} s)",
-                    )
-                # Nor may one trial take most of the budget, however much is
-                # left: a 10-minute search across families let one plain CNN
-                # spend 371 s of it, and ended below the recipe it never tried.
-                cost = now - began + (now - started) * left
-                heavy = cost > TRIAL_SHARE * self.search.timeout
-                if epoch >= 1 and heavy and not is_start:
-                    raise _pruned(
-                        trial,
-                        f"it would take {cost:.0f} s, more than "
-                        f"{TRIAL_SHARE:.0%} of the {self.search.timeout:g} s budget "
-                        f"(epoch {epoch} took {now - started:.1f} s)",
-                    )
+                # Priced from the second epoch (the first builds and traces the
+                # model); the estimator as given is never priced out.
+                if epoch >= 1 and not is_start:
+                    self._price(trial, epoch, now - started, left, now - began, now)
             # the estimator as given is never pruned: the search cannot end below it
             if not is_start and trial.should_prune():
                 raise _pruned(trial, f"mean score {mean:.4f} after epoch {epoch}")
         return best
+
+    def _price(self, trial, epoch, epoch_s, left, spent, now):
+        """Prune a trial its pace says the budget cannot afford."""
+        took = f"(epoch {epoch} took {epoch_s:.1f} s)"
+        # A trial that cannot complete in the time left would only end pruned
+        # at the deadline, having taken the rest of the budget from cheaper
+        # trials (families differ tenfold in cost).
+        if epoch_s * left > self.deadline - now:
+            raise _pruned(
+                trial, f"its {left} epochs left would not end within the budget {took}"
+            )
+        # Nor may one trial take most of the budget, however much is left: a
+        # 10-minute search across families let one plain CNN spend 371 s of it,
+        # and ended below the recipe it never tried.
+        cost = spent + epoch_s * left
+        if cost > TRIAL_SHARE * self.search.timeout:
+            raise _pruned(
+                trial,
+                f"it would take {cost:.0f} s, more than {TRIAL_SHARE:.0%} of the "
+                f"{self.search.timeout:g} s budget {took}",
+            )
 
     def _sample(self, trial, is_start):
         if is_start:  # the estimator as given, nothing sampled
